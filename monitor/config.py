@@ -1,0 +1,235 @@
+"""The one config file (``monitor.toml``), with every key overridable from the environment.
+
+Path: ``--config`` or ``MONITOR_CONFIG``; when neither is given, ``./monitor.toml`` if it
+exists, else the built-in defaults. Environment variables are ``MONITOR_`` + the key path
+joined by ``__``: ``MONITOR_DATABASE_URL``, ``MONITOR_CRAWL__DELAY``,
+``MONITOR_PLATFORMS__WEIBO__BASE_URL``. Unknown keys are refused so that a typo never
+silently falls back to a default.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """A config problem, worded for the operator (the CLI prints it and exits 2)."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeiboPlatform(_Section):
+    base_url: str = "https://m.weibo.cn"
+    # Operator-supplied visitor/login cookies ("SUB=...; SUBP=..."); optional, masked.
+    cookies: SecretStr | None = None
+    cookie_cooldown: float = 300.0  # seconds between browser launches for visitor cookies
+    profile_refresh_days: int = 7
+
+
+class WechatPlatform(_Section):
+    base_url: str = "https://mp.weixin.qq.com"
+    # Feed kinds whose item dates are real publish times (used only when the article page
+    # cannot be fetched). Aggregators that stamp crawl times must not be listed.
+    trusted_feed_kinds: list[str] = Field(default_factory=lambda: ["wewe-rss", "we-mp-rss"])
+
+
+class ApplePlatform(_Section):
+    lookup_url: str = "https://itunes.apple.com/lookup"
+
+
+class StorePlatform(_Section):
+    url: str = ""
+
+
+class Platforms(_Section):
+    weibo: WeiboPlatform = WeiboPlatform()
+    wechat: WechatPlatform = WechatPlatform()
+    apple: ApplePlatform = ApplePlatform()
+    yyb: StorePlatform = StorePlatform(url="https://sj.qq.com/appdetail")
+    huawei: StorePlatform = StorePlatform(url="https://appgallery.huawei.com/app")
+    xiaomi: StorePlatform = StorePlatform(url="https://app.mi.com/details")
+    vivo: StorePlatform = StorePlatform(url="https://h5coml.vivo.com.cn/h5coml/appdetail_h5")
+
+
+class Crawl(_Section):
+    delay: float = 1.0
+    concurrency: int = 8
+    timeout: float = 30.0
+    retries: int = 2
+    obey_robots: bool = False
+    autothrottle: bool = True
+    check_weeks: int = 5
+    child_timeout: float = 3 * 3600.0
+    child_memory_mb: int = 2048
+    redis_url: str = ""
+    user_agent: str = (
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/126.0 Mobile Safari/537.36"
+    )
+    unverifiable_alert_nights: int = 3
+
+
+class Rules(_Section):
+    file: str = ""
+    app_confirm_checks: int = 2
+    app_confirm_interval: str = "1h"
+
+    @field_validator("app_confirm_interval")
+    @classmethod
+    def _interval(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class Evidence(_Section):
+    tsa_url: str = ""
+    browser_restart_after: int = 50
+    capture_timeout: float = 60.0
+    viewport_width: int = 414
+    viewport_height: int = 896
+
+
+class Alerts(_Section):
+    # apprise URLs. Inspectors per 属地 (district name → list of URLs; "*" for all).
+    inspectors: dict[str, list[str]] = Field(default_factory=dict)
+    operator: list[str] = Field(default_factory=list)
+    # How a manager's registry e-mail is reached: an apprise mailto URL template with
+    # {email}, e.g. "mailtos://user:pass@smtp.example.gov.cn?to={email}".
+    manager_email_url: SecretStr | None = None
+    outbox: str = "var/outbox.jsonl"
+    retries: int = 3
+
+
+class Schedule(_Section):
+    cron: str = "0 2 * * *"
+    misfire_grace_hours: float = 6.0
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
+    )
+
+    database_url: str = "sqlite:///var/monitor.db"
+    evidence_dir: str = "var/evidence"
+    report_dir: str = "var/report"
+    warc_dir: str = "var/warc"
+    timezone: str = "Asia/Shanghai"
+    platforms: Platforms = Platforms()
+    crawl: Crawl = Crawl()
+    rules: Rules = Rules()
+    evidence: Evidence = Evidence()
+    alerts: Alerts = Alerts()
+    schedule: Schedule = Schedule()
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {v!r}") from exc
+        return v
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        # Environment beats the file, which is passed in as init values.
+        return (env_settings, init_settings)
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+
+
+def parse_duration(text: str) -> timedelta:
+    """'90s', '30m', '1h', '2d' → timedelta."""
+    m = _DURATION.match(text or "")
+    if not m:
+        raise ValueError(f"not a duration like '1h' or '30m': {text!r}")
+    n, unit = float(m.group(1)), m.group(2)
+    return timedelta(**{{"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}[unit]: n})
+
+
+def config_path(explicit: str | os.PathLike | None = None) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("MONITOR_CONFIG")
+    if env:
+        return Path(env)
+    default = Path("monitor.toml")
+    return default if default.exists() else None
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Read the config file (if any) and the environment; raise ConfigError on any problem."""
+    file_values: dict[str, Any] = {}
+    p = config_path(path)
+    if p is not None:
+        try:
+            file_values = tomllib.loads(p.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {p} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {p} cannot be read: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"config file {p} is not valid TOML: {exc}") from None
+    try:
+        return Settings(**file_values)
+    except ValidationError as exc:
+        where = f" in {p}" if p else ""
+        problems = []
+        for err in exc.errors():
+            key = ".".join(str(x) for x in err["loc"])
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            problems.append(f"{key}: {msg}")
+        raise ConfigError(f"bad config{where}: " + "; ".join(problems)) from None
+
+
+def masked_dump(settings: Settings) -> dict[str, Any]:
+    """The effective config as plain data, secrets (and passwords inside URLs) masked."""
+    data = settings.model_dump(mode="json")
+    for secret in _secret_paths(settings):
+        node = data
+        for part in secret[:-1]:
+            node = node[part]
+        if node.get(secret[-1]) is not None:
+            node[secret[-1]] = "********"
+    return _mask_url_passwords(data)
+
+
+def _secret_paths(model: BaseModel, prefix: tuple = ()) -> list[tuple]:
+    out = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        if isinstance(value, SecretStr) or (value is None and "Secret" in str(type(model).model_fields[name].annotation)):
+            out.append(prefix + (name,))
+        elif isinstance(value, BaseModel):
+            out.extend(_secret_paths(value, prefix + (name,)))
+    return out
+
+
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.I)
+
+
+def _mask_url_passwords(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _mask_url_passwords(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_url_passwords(v) for v in value]
+    if isinstance(value, str):
+        return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:********@", value)
+    return value

@@ -1,0 +1,282 @@
+"""The product's data, as SQLAlchemy 2 typed models.
+
+Flow: spiders write Observation/Post/AppCheck rows; detectors read them and write Finding
+rows; the scorer reads findings and writes ScoreCard rows. Run rows record each stage.
+Enumerated values are plain strings (checked in code) so another city's registry or a new
+platform never needs a schema migration.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import AwareDateTime, utcnow
+
+# Values used across layers. Kept here because storage is the one package all layers share.
+PLATFORMS = ("weibo", "wechat", "app", "toutiao", "douyin", "kuaishou", "other")
+WECHAT_KINDS = ("服务号", "订阅号", "小程序")
+LIFECYCLES = ("开设", "变更", "关停", "注销")
+OUTCOMES = ("ok", "not_found", "blocked", "error")
+POST_KINDS = ("original", "repost", "unknown")
+APP_OUTCOMES = ("ok", "fail", "not_listed", "unknown")
+FINDING_STATES = ("auto", "suspected", "confirmed", "dismissed")
+VERDICTS = ("合格", "不合格", "未能核验")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: AwareDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Account(Base):
+    """One row of the Annex 1 registry, plus the profile facts the crawls observed."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (UniqueConstraint("platform", "platform_id", name="uq_account_platform_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    platform: Mapped[str] = mapped_column(String(20), index=True)
+    wechat_kind: Mapped[Optional[str]] = mapped_column(String(10))
+    host_unit: Mapped[str] = mapped_column(String(200), index=True)
+    district: Mapped[Optional[str]] = mapped_column(String(100), index=True)
+    platform_id: Mapped[str] = mapped_column(String(200))
+    profile_url: Mapped[Optional[str]] = mapped_column(String(1000))
+    feed_url: Mapped[Optional[str]] = mapped_column(String(1000))
+    download_url: Mapped[Optional[str]] = mapped_column(String(1000))
+    store_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    opened_on: Mapped[Optional[date]] = mapped_column(Date)
+    registered_verified: Mapped[Optional[bool]] = mapped_column(Boolean)
+    intro: Mapped[Optional[str]] = mapped_column(Text)
+    lifecycle: Mapped[str] = mapped_column(String(10), default="开设")
+    stop_notice_on: Mapped[Optional[date]] = mapped_column(Date)
+    leader: Mapped[Optional[str]] = mapped_column(String(200))
+    department_head: Mapped[Optional[str]] = mapped_column(String(200))
+    manager: Mapped[Optional[str]] = mapped_column(String(200))
+    manager_phone: Mapped[Optional[str]] = mapped_column(String(50))
+    manager_email: Mapped[Optional[str]] = mapped_column(String(200))
+
+    # Observed profile facts (None = never observed; see Observation for each fetch).
+    observed_name: Mapped[Optional[str]] = mapped_column(String(200))
+    observed_verified: Mapped[Optional[bool]] = mapped_column(Boolean)
+    observed_verified_type: Mapped[Optional[str]] = mapped_column(String(50))
+    observed_verified_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    interaction_closed: Mapped[Optional[bool]] = mapped_column(Boolean)
+    profile_facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    profile_observed_at: Mapped[Optional[datetime]] = mapped_column()
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    posts: Mapped[list["Post"]] = relationship(back_populates="account")
+
+    @property
+    def active(self) -> bool:
+        return self.lifecycle != "注销"
+
+
+class Run(Base):
+    """A nightly cycle (kind ``cycle``) or one of its stages (``crawl``, ``detect`` …)."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("runs.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[Optional[datetime]] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(20), default="running")
+    counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    message: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class Observation(Base):
+    """One fetch and its typed outcome. Findings may rest only on ``ok`` observations.
+
+    ``covered_from``/``observed_at`` bound the time span a successful timeline or feed crawl
+    saw completely; ``exhaustive`` means the crawl reached the account's oldest post, so
+    empty weeks before ``covered_from`` are proven empty too.
+    """
+
+    __tablename__ = "observations"
+    __table_args__ = (Index("ix_obs_account_kind_time", "account_id", "kind", "observed_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("runs.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(30))  # profile, timeline, feed, article, aboutbiz …
+    outcome: Mapped[str] = mapped_column(String(20))
+    url: Mapped[Optional[str]] = mapped_column(String(2000))
+    observed_at: Mapped[datetime] = mapped_column()
+    http_status: Mapped[Optional[int]] = mapped_column(Integer)
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    covered_from: Mapped[Optional[datetime]] = mapped_column()
+    exhaustive: Mapped[bool] = mapped_column(Boolean, default=False)
+    request_count: Mapped[int] = mapped_column(Integer, default=0)
+    capture_ref: Mapped[Optional[str]] = mapped_column(String(500))  # WARC file#offset
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Post(Base):
+    """A post or article, upserted by (account, platform post id)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("account_id", "platform_post_id", name="uq_post_account_ppid"),
+        Index("ix_post_account_published", "account_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    platform_post_id: Mapped[str] = mapped_column(String(200))
+    published_at: Mapped[Optional[datetime]] = mapped_column()
+    time_source: Mapped[str] = mapped_column(String(20), default="api")  # api, article, feed
+    kind: Mapped[str] = mapped_column(String(10), default="unknown")
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    title: Mapped[Optional[str]] = mapped_column(String(500))
+    text: Mapped[Optional[str]] = mapped_column(Text)
+    url: Mapped[Optional[str]] = mapped_column(String(2000))
+    ad_signals: Mapped[list[Any]] = mapped_column(default=list)
+    state: Mapped[str] = mapped_column(String(30), default="ok")  # ok, deleted, violation …
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    gone_at: Mapped[Optional[datetime]] = mapped_column()
+
+    account: Mapped[Account] = relationship(back_populates="posts")
+
+
+class AppCheck(Base):
+    """One check of one channel of an app: the download URL or a store listing."""
+
+    __tablename__ = "app_checks"
+    __table_args__ = (Index("ix_appcheck_account_time", "account_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("runs.id"))
+    channel: Mapped[str] = mapped_column(String(30))  # download, landing, apple, yyb, huawei …
+    url: Mapped[Optional[str]] = mapped_column(String(2000))
+    checked_at: Mapped[datetime] = mapped_column()
+    outcome: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[Optional[str]] = mapped_column(String(100))
+    detail: Mapped[Optional[str]] = mapped_column(Text)
+    final_url: Mapped[Optional[str]] = mapped_column(String(2000))
+    redirects: Mapped[list[Any]] = mapped_column(default=list)
+    package: Mapped[Optional[str]] = mapped_column(String(200))
+    version_name: Mapped[Optional[str]] = mapped_column(String(100))
+    version_code: Mapped[Optional[int]] = mapped_column(BigInteger)
+    min_sdk: Mapped[Optional[int]] = mapped_column(Integer)
+    target_sdk: Mapped[Optional[int]] = mapped_column(Integer)
+    signature_schemes: Mapped[list[Any]] = mapped_column(default=list)
+    size: Mapped[Optional[int]] = mapped_column(BigInteger)
+    sha256: Mapped[Optional[str]] = mapped_column(String(64))
+    bytes_transferred: Mapped[Optional[int]] = mapped_column(BigInteger)
+    store_version: Mapped[Optional[str]] = mapped_column(String(100))
+    store_release_date: Mapped[Optional[datetime]] = mapped_column()
+    ipv6: Mapped[Optional[str]] = mapped_column(String(20))  # supported/not_supported/cannot_test
+    capture_ref: Mapped[Optional[str]] = mapped_column(String(500))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Finding(Base):
+    """A rule hit for one account at monitoring time point T.
+
+    ``case_key`` tells cases of one rule apart (e.g. the week start for
+    ``ded.untimely_update``), so re-running detection for the same T updates, never
+    duplicates, and a reviewer's decision survives.
+    """
+
+    __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("account_id", "rule", "at", "case_key", name="uq_finding_case"),
+        Index("ix_finding_at_rule", "at", "rule"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    rule: Mapped[str] = mapped_column(String(60))
+    at: Mapped[datetime] = mapped_column()
+    case_key: Mapped[str] = mapped_column(String(100), default="")
+    window_start: Mapped[Optional[datetime]] = mapped_column()
+    window_end: Mapped[Optional[datetime]] = mapped_column()
+    facts: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    confidence: Mapped[float] = mapped_column(Float, default=1.0)
+    state: Mapped[str] = mapped_column(String(20))
+    source: Mapped[str] = mapped_column(String(20), default="detector")  # detector, manual
+    reviewer: Mapped[Optional[str]] = mapped_column(String(100))
+    review_note: Mapped[Optional[str]] = mapped_column(Text)
+    reviewed_at: Mapped[Optional[datetime]] = mapped_column()
+    evidence_id: Mapped[Optional[str]] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class ScoreCard(Base):
+    __tablename__ = "score_cards"
+    __table_args__ = (UniqueConstraint("account_id", "at", name="uq_scorecard_account_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column()
+    period_start: Mapped[datetime] = mapped_column()
+    period_end: Mapped[datetime] = mapped_column()
+    verdict: Mapped[str] = mapped_column(String(10))
+    score: Mapped[Optional[int]] = mapped_column(Integer)
+    vetoes: Mapped[list[Any]] = mapped_column(default=list)
+    deductions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    pending: Mapped[list[Any]] = mapped_column(default=list)
+    finding_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    account: Mapped[Account] = relationship()
+
+
+class EvidencePackage(Base):
+    """A write-once evidence folder, named by the SHA-256 of its manifest."""
+
+    __tablename__ = "evidence_packages"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("findings.id"))
+    path: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class Alert(Base):
+    """One message to one recipient; ``dedupe_key`` makes each (finding, stage) send once."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(300), unique=True)
+    stage: Mapped[str] = mapped_column(String(30))
+    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("findings.id"))
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id"))
+    target: Mapped[str] = mapped_column(String(500))
+    title: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[Optional[str]] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[Optional[datetime]] = mapped_column()
