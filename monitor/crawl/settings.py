@@ -1,0 +1,44 @@
+"""monitor.toml → Scrapy settings. The spiders never import monitor: they are wired by these
+settings, so the same spiders run against the real sites, a mirror or the sandbox."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from monitor.config import Settings, parse_duration
+
+
+def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
+                    account_ids: list[int] | None = None) -> dict[str, Any]:
+    c = settings.crawl
+    p = settings.platforms
+    out: dict[str, Any] = {
+        "MONITOR_DATABASE_URL": settings.database_url,
+        "MONITOR_RUN_ID": run_id,
+        "MONITOR_AT": at.isoformat(),
+        "MONITOR_TIMEZONE": settings.timezone,
+        "MONITOR_CHECK_WEEKS": c.check_weeks,
+        "MONITOR_WARC_DIR": settings.warc_dir,
+        "MONITOR_ACCOUNT_IDS": account_ids or [],
+        "DOWNLOAD_DELAY": c.delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": c.delay > 0,
+        "CONCURRENT_REQUESTS": c.concurrency,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency if c.delay == 0 else 2,
+        "AUTOTHROTTLE_ENABLED": c.autothrottle and c.delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(c.delay, 0.1),
+        "DOWNLOAD_TIMEOUT": c.timeout,
+        "RETRY_TIMES": c.retries,
+        "ROBOTSTXT_OBEY": c.obey_robots,
+        "USER_AGENT": c.user_agent,
+        "WEIBO_BASE_URL": p.weibo.base_url.rstrip("/"),
+        "WEIBO_COOKIES": p.weibo.cookies.get_secret_value() if p.weibo.cookies else "",
+        "WEIBO_COOKIE_COOLDOWN": p.weibo.cookie_cooldown,
+        "WEIBO_PROFILE_REFRESH_DAYS": p.weibo.profile_refresh_days,
+        "WECHAT_BASE_URL": p.wechat.base_url.rstrip("/"),
+        "WECHAT_TRUSTED_FEED_KINDS": list(p.wechat.trusted_feed_kinds),
+        "APPLE_LOOKUP_URL": p.apple.lookup_url,
+        "STORE_URLS": {"yyb": p.yyb.url, "huawei": p.huawei.url, "xiaomi": p.xiaomi.url, "vivo": p.vivo.url},
+        "APP_CONFIRM_INTERVAL_SECONDS": parse_duration(settings.rules.app_confirm_interval).total_seconds(),
+        "LOG_LEVEL": "INFO",
+    }
+    return out

@@ -1,0 +1,1 @@
+"""One module per simulated platform; each defines ``register(app, world)``."""

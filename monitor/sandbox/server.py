@@ -1,0 +1,231 @@
+"""The sandbox HTTP server: one aiohttp app on loopback hosting every simulated platform.
+
+Each module in ``monitor.sandbox.platforms`` defines ``register(app, world)`` and adds its
+routes under its own prefix (``/weibo``, ``/wechat``, ``/feeds``, ``/apps``, ``/stores``…),
+so adding a platform means adding one file. ``World`` holds what every route shares: the
+scenario, fault injection and the request log.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import pkgutil
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from monitor.sandbox import platforms
+from monitor.sandbox.scenario import Scenario
+
+FAULT_KINDS = ("418", "432", "500", "timeout", "captcha")
+
+
+@dataclass
+class Faults:
+    """A fraction ``rate`` of platform requests answer with one of ``kinds`` instead."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ("500",)
+    seed: int = 7
+    timeout_seconds: float = 40.0
+
+    def __post_init__(self):
+        bad = [k for k in self.kinds if k not in FAULT_KINDS]
+        if bad or not 0 <= self.rate <= 1:
+            raise ValueError(f"faults: rate must be 0..1 and kinds among {FAULT_KINDS}, got {self.rate} {bad}")
+        self._rng = random.Random(self.seed)
+
+    @classmethod
+    def parse(cls, text: str | None) -> "Faults":
+        """'0.1:418,500' → 10% of requests answer 418 or 500."""
+        if not text:
+            return cls()
+        rate, _, kinds = text.partition(":")
+        return cls(rate=float(rate), kinds=tuple(k.strip() for k in (kinds or "500").split(",") if k.strip()))
+
+    def pick(self) -> str | None:
+        if self.rate and self._rng.random() < self.rate:
+            return self._rng.choice(self.kinds)
+        return None
+
+
+@dataclass
+class LoggedRequest:
+    time: float
+    method: str
+    path: str
+    query: str
+    status: int
+    client: str
+    platform: str | None = None
+    account: str | None = None
+    bytes_sent: int = 0
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    faults: Faults = field(default_factory=Faults)
+    log_file: Path | None = None
+    requests: list[LoggedRequest] = field(default_factory=list)
+    state: dict[str, Any] = field(default_factory=dict)  # per-platform mutable state
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    keep_log: bool = True
+
+    @property
+    def at(self):
+        return self.scenario.at
+
+    def record(self, entry: LoggedRequest) -> None:
+        with self._lock:
+            if self.keep_log:
+                self.requests.append(entry)
+            if self.log_file is not None:
+                with self.log_file.open("a", encoding="utf-8") as fh:
+                    fh.write(json.dumps(entry.__dict__, ensure_ascii=False) + "\n")
+
+    def count(self, platform: str | None = None, account: str | None = None, path_prefix: str | None = None) -> int:
+        with self._lock:
+            return sum(1 for r in self.requests
+                       if (platform is None or r.platform == platform)
+                       and (account is None or r.account == account)
+                       and (path_prefix is None or r.path.startswith(path_prefix)))
+
+    def per_account(self, platform: str | None = None) -> Counter:
+        with self._lock:
+            return Counter(r.account for r in self.requests
+                           if r.account and (platform is None or r.platform == platform))
+
+    def clear_log(self) -> None:
+        with self._lock:
+            self.requests.clear()
+
+
+def tag(request: web.Request, platform: str, account: str | None = None) -> None:
+    """Platform handlers call this so the request log can count requests per account."""
+    request["platform"] = platform
+    if account is not None:
+        request["account"] = str(account)
+
+
+@web.middleware
+async def _log_middleware(request: web.Request, handler):
+    world: World = request.app["world"]
+    status = 500
+    resp = None
+    try:
+        resp = await handler(request)
+        status = resp.status
+        return resp
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        world.record(LoggedRequest(
+            time=time.time(), method=request.method, path=request.path, query=request.query_string,
+            status=status, client=request.remote or "", platform=request.get("platform"),
+            account=request.get("account"),
+            bytes_sent=(resp.content_length or 0) if resp is not None and resp.content_length else 0,
+        ))
+
+
+def build_app(world: World) -> web.Application:
+    app = web.Application(middlewares=[_log_middleware])
+    app["world"] = world
+
+    async def index(_request):
+        return web.json_response({
+            "sandbox": "政务新媒体 platform sandbox", "scenario": world.scenario.name,
+            "at": world.at.isoformat(), "accounts": len(world.scenario),
+        })
+
+    app.router.add_get("/_sandbox", index)
+    for mod in sorted(pkgutil.iter_modules(platforms.__path__), key=lambda m: m.name):
+        importlib.import_module(f"{platforms.__name__}.{mod.name}").register(app, world)
+    return app
+
+
+class SandboxServer:
+    """Runs the sandbox in a background thread on 127.0.0.1 (port 0 = a free port)."""
+
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0):
+        self.world = world
+        self.host = host
+        self.port = port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "SandboxServer":
+        self._thread = threading.Thread(target=self._run, name="sandbox", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(30):
+            raise RuntimeError("sandbox did not start within 30 s")
+        if self._error:
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self._loop)
+        try:
+            self._runner = web.AppRunner(build_app(self.world), access_log=None)
+            self._loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, self.host, self.port)
+            self._loop.run_until_complete(site.start())
+            self.port = site._server.sockets[0].getsockname()[1]
+        except BaseException as exc:  # surfaced to start()
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+        self._loop.run_until_complete(self._runner.cleanup())
+        self._loop.close()
+
+    def stop(self) -> None:
+        if self._loop is not None and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread is not None:
+            self._thread.join(10)
+
+    def __enter__(self) -> "SandboxServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def config_overrides(self) -> dict[str, Any]:
+        """Settings values that point the product at this sandbox instead of the real sites."""
+        return platform_config(self.url)
+
+
+DEMO_PORT = 18765
+DEMO_BASE = f"http://127.0.0.1:{DEMO_PORT}"
+
+
+def platform_config(base: str) -> dict[str, Any]:
+    return {
+        "platforms": {
+            "weibo": {"base_url": f"{base}/weibo"},
+            "wechat": {"base_url": f"{base}/wechat"},
+            "apple": {"lookup_url": f"{base}/stores/apple/lookup"},
+            "yyb": {"url": f"{base}/stores/yyb/appdetail"},
+            "huawei": {"url": f"{base}/stores/huawei/app"},
+            "xiaomi": {"url": f"{base}/stores/xiaomi/details"},
+            "vivo": {"url": f"{base}/stores/vivo/appdetail"},
+        }
+    }

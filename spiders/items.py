@@ -1,0 +1,83 @@
+"""What spiders emit. A spider emits an account's posts and profile first and its
+ObservationItem last: the pipeline writes them together in one transaction when the
+observation arrives, so a crawl killed mid-account leaves no half-written account."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Optional
+
+
+@dataclass
+class PostItem:
+    account_id: int
+    platform_post_id: str
+    published_at: Optional[datetime]
+    kind: str = "unknown"  # original, repost, unknown
+    pinned: bool = False
+    title: Optional[str] = None
+    text: Optional[str] = None
+    url: Optional[str] = None
+    time_source: str = "api"  # api, article, feed
+    ad_signals: list[Any] = field(default_factory=list)
+    state: str = "ok"
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ProfileItem:
+    """Observed profile facts; None means 'not observed this time' and never overwrites."""
+    account_id: int
+    observed_at: datetime
+    name: Optional[str] = None
+    verified: Optional[bool] = None
+    verified_type: Optional[str] = None
+    verified_reason: Optional[str] = None
+    interaction_closed: Optional[bool] = None
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ObservationItem:
+    account_id: int
+    platform: str
+    kind: str  # profile, timeline, feed, article, aboutbiz, app
+    outcome: str  # ok, not_found, blocked, error
+    url: Optional[str]
+    observed_at: datetime
+    http_status: Optional[int] = None
+    reason: Optional[str] = None
+    covered_from: Optional[datetime] = None
+    exhaustive: bool = False
+    request_count: int = 0
+    capture_ref: Optional[str] = None
+    details: dict[str, Any] = field(default_factory=dict)
+    # Posts of this account seen in this crawl's covered span; others there are marked gone.
+    seen_post_ids: Optional[list[str]] = None
+
+
+@dataclass
+class AppCheckItem:
+    account_id: int
+    channel: str
+    url: Optional[str]
+    checked_at: datetime
+    outcome: str  # ok, fail, not_listed, unknown
+    reason: Optional[str] = None
+    detail: Optional[str] = None
+    final_url: Optional[str] = None
+    redirects: list[Any] = field(default_factory=list)
+    package: Optional[str] = None
+    version_name: Optional[str] = None
+    version_code: Optional[int] = None
+    min_sdk: Optional[int] = None
+    target_sdk: Optional[int] = None
+    signature_schemes: list[Any] = field(default_factory=list)
+    size: Optional[int] = None
+    sha256: Optional[str] = None
+    bytes_transferred: Optional[int] = None
+    store_version: Optional[str] = None
+    store_release_date: Optional[datetime] = None
+    ipv6: Optional[str] = None
+    capture_ref: Optional[str] = None
+    details: dict[str, Any] = field(default_factory=dict)

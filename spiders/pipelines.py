@@ -1,0 +1,127 @@
+"""Write spider items to storage.
+
+Posts and profile facts are buffered per account and written, with the account's
+ObservationItem, in one transaction. Posts are upserted by (account, platform post id)
+with INSERT … ON CONFLICT, so re-crawling never duplicates and two workers writing the
+same post at once cannot collide.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from spiders.items import AppCheckItem, ObservationItem, PostItem, ProfileItem
+from storage.db import make_engine, session_scope
+from storage.models import Account, AppCheck, Observation, Post
+
+_POST_UPDATABLE = ("published_at", "kind", "pinned", "title", "text", "url", "time_source",
+                   "ad_signals", "state", "details", "last_seen_at")
+
+
+class StoragePipeline:
+    def __init__(self, database_url: str, run_id: int | None):
+        self.database_url = database_url
+        self.run_id = run_id
+        self.engine = None
+        self._posts: dict[int, list[PostItem]] = defaultdict(list)
+        self._profiles: dict[int, ProfileItem] = {}
+        self.counts: dict[str, int] = defaultdict(int)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        run_id = s.get("MONITOR_RUN_ID")
+        return cls(s.get("MONITOR_DATABASE_URL"), int(run_id) if run_id else None)
+
+    def open_spider(self, spider=None):
+        self.engine = make_engine(self.database_url)
+
+    def close_spider(self, spider=None):
+        # Posts whose account never got an observation (spider stopped mid-account) are
+        # dropped on purpose: without an observation they prove nothing.
+        self._posts.clear()
+        self._profiles.clear()
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, PostItem):
+            self._posts[item.account_id].append(item)
+        elif isinstance(item, ProfileItem):
+            self._profiles[item.account_id] = item
+        elif isinstance(item, ObservationItem):
+            self._write_account(item)
+        elif isinstance(item, AppCheckItem):
+            with session_scope(self.engine) as s:
+                s.add(AppCheck(run_id=self.run_id, **dataclasses.asdict(item)))
+            self.counts["app_checks"] += 1
+        return item
+
+    def _write_account(self, obs: ObservationItem) -> None:
+        posts = self._posts.pop(obs.account_id, [])
+        profile = self._profiles.pop(obs.account_id, None)
+        with session_scope(self.engine) as s:
+            values = dataclasses.asdict(obs)
+            seen = values.pop("seen_post_ids")
+            s.add(Observation(run_id=self.run_id, **values))
+            if posts:
+                upsert_posts(s, posts, obs.observed_at)
+            if profile is not None:
+                apply_profile(s, profile)
+            if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
+                mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
+        self.counts[f"observations_{obs.outcome}"] += 1
+        self.counts["posts"] += len(posts)
+
+
+def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    # One post id may appear twice in one crawl (pinned and in the timeline): keep the last.
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for p in posts:
+        row = dataclasses.asdict(p)
+        row.update(first_seen_at=seen_at, last_seen_at=seen_at, gone_at=None)
+        prev = rows.get((p.account_id, p.platform_post_id))
+        if prev is not None:
+            row["pinned"] = row["pinned"] or prev["pinned"]
+        rows[(p.account_id, p.platform_post_id)] = row
+    stmt = insert(Post).values(list(rows.values()))
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["account_id", "platform_post_id"],
+        set_={**{c: getattr(stmt.excluded, c) for c in _POST_UPDATABLE}, "gone_at": None},
+    )
+    session.execute(stmt)
+
+
+def apply_profile(session, p: ProfileItem) -> None:
+    account = session.get(Account, p.account_id)
+    if account is None:
+        return
+    mapping = {"observed_name": p.name, "observed_verified": p.verified,
+               "observed_verified_type": p.verified_type,
+               "observed_verified_reason": p.verified_reason,
+               "interaction_closed": p.interaction_closed}
+    for attr, value in mapping.items():
+        if value is not None:
+            setattr(account, attr, value)
+    if p.facts:
+        account.profile_facts = {**(account.profile_facts or {}), **p.facts}
+    account.profile_observed_at = p.observed_at
+
+
+def mark_gone(session, account_id: int, seen: set[str], covered_from, observed_at) -> None:
+    """Posts inside the span the crawl saw completely but not seen this time have
+    disappeared (deleted or hidden): mark them, never delete them."""
+    rows = session.execute(
+        select(Post.id, Post.platform_post_id).where(
+            Post.account_id == account_id, Post.gone_at.is_(None), Post.pinned.is_(False),
+            Post.published_at >= covered_from, Post.published_at <= observed_at)
+    ).all()
+    gone = [pid for pid, ppid in rows if ppid not in seen]
+    if gone:
+        session.execute(update(Post).where(Post.id.in_(gone)).values(gone_at=observed_at))

@@ -1,0 +1,50 @@
+"""Scrapy settings. ``monitor`` fills the MONITOR_* / platform keys from monitor.toml when it
+starts a crawl (see monitor/crawl/settings.py); the defaults here are the real sites."""
+BOT_NAME = "govmedia-monitor"
+SPIDER_MODULES = ["spiders.spiders"]
+NEWSPIDER_MODULE = "spiders.spiders"
+
+# Transport politeness; overridden from [crawl] in monitor.toml.
+ROBOTSTXT_OBEY = False
+DOWNLOAD_DELAY = 1.0
+RANDOMIZE_DOWNLOAD_DELAY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+DOWNLOAD_TIMEOUT = 30
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+# 418 is Weibo's "slow down"; 432 is handled by the visitor-cookie middleware, not retried blindly.
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 418, 429]
+HTTPERROR_ALLOW_ALL = True  # spiders classify every status into a typed outcome themselves
+COOKIES_ENABLED = True
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = "INFO"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+ITEM_PIPELINES = {
+    "spiders.pipelines.StoragePipeline": 500,
+}
+DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+
+# Product keys (set by monitor at crawl time).
+MONITOR_DATABASE_URL = "sqlite:///var/monitor.db"
+MONITOR_RUN_ID = None
+MONITOR_AT = None  # ISO time point T; spiders interpret relative dates against observation time
+MONITOR_TIMEZONE = "Asia/Shanghai"
+MONITOR_CHECK_WEEKS = 5
+MONITOR_WARC_DIR = "var/warc"
+WEIBO_BASE_URL = "https://m.weibo.cn"
+WEIBO_COOKIES = ""
+WEIBO_COOKIE_COOLDOWN = 300.0
+WEIBO_PROFILE_REFRESH_DAYS = 7
+WECHAT_BASE_URL = "https://mp.weixin.qq.com"
+WECHAT_TRUSTED_FEED_KINDS = ["wewe-rss", "we-mp-rss"]
+APPLE_LOOKUP_URL = "https://itunes.apple.com/lookup"
+STORE_URLS: dict[str, str] = {}
+APP_CONFIRM_INTERVAL_SECONDS = 3600
+CHROMIUM_PATH = "/usr/bin/chromium"
