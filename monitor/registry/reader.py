@@ -1,0 +1,90 @@
+"""Reading a registry file (xlsx or csv) into raw rows with their spreadsheet row numbers."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from monitor.registry.columns import HEADER_INDEX, REQUIRED_HEADERS, normalise_header
+
+
+class RegistryFileError(Exception):
+    """The file as a whole cannot be read (missing, wrong format, undecodable, no header)."""
+
+
+@dataclass
+class RawTable:
+    headers: list[str]                   # as written in the file
+    header_row: int                      # 1-based, as the spreadsheet shows it
+    rows: list[tuple[int, list[object]]]  # (row number, cells), blank rows left out
+
+
+def read_table(path: str | Path) -> RawTable:
+    p = Path(path)
+    if not p.is_file():
+        raise RegistryFileError(f"{p}: no such file")
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        grid = _xlsx_grid(p)
+    elif suffix in (".csv", ".txt", ".tsv"):
+        grid = _csv_grid(p)
+    elif suffix == ".xls":
+        raise RegistryFileError(f"{p}: old .xls workbooks are not supported; save it as .xlsx or .csv")
+    else:
+        raise RegistryFileError(f"{p}: unknown file type {suffix or '(none)'}; give an .xlsx or .csv file")
+    return _find_header(p, grid)
+
+
+def _xlsx_grid(p: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        wb = load_workbook(p, read_only=True, data_only=True)
+    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        raise RegistryFileError(f"{p}: not a readable .xlsx workbook ({exc})") from None
+    import zipfile
+    try:
+        ws = wb.worksheets[0]
+        return [list(r) for r in ws.iter_rows(values_only=True)]
+    except zipfile.BadZipFile as exc:
+        raise RegistryFileError(f"{p}: not a readable .xlsx workbook ({exc})") from None
+    finally:
+        wb.close()
+
+
+def _csv_grid(p: Path) -> list[list[object]]:
+    data = p.read_bytes()
+    # utf-8-sig also reads plain UTF-8; Excel on Chinese Windows saves "CSV" as GBK.
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            content = data.decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            error = exc
+    else:
+        raise RegistryFileError(
+            f"{p}: cannot decode the file as UTF-8 or GBK (byte {error.start}); "
+            "save it from Excel as 'CSV UTF-8' or as .xlsx") from None
+    first = content.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return [list(r) for r in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)]
+
+
+def _find_header(p: Path, grid: list[list[object]]) -> RawTable:
+    # Annex 1 sheets often carry a title line above the headings: look a few rows down.
+    for i, row in enumerate(grid[:10]):
+        names = {normalise_header(c) for c in row}
+        known = {HEADER_INDEX[n].header for n in names if n in HEADER_INDEX}
+        if {"名称", "平台"} <= known:
+            missing = [h for h in REQUIRED_HEADERS if h not in known]
+            if missing:
+                raise RegistryFileError(f"{p}: row {i + 1}: missing column(s) {', '.join(missing)}")
+            headers = ["" if c is None else str(c).strip() for c in row]
+            rows = [(i + 2 + j, list(r)) for j, r in enumerate(grid[i + 1:])
+                    if any(c is not None and str(c).strip() for c in r)]
+            return RawTable(headers, i + 1, rows)
+    raise RegistryFileError(
+        f"{p}: no header row with 名称 and 平台 in the first 10 rows "
+        "(the Annex 1 headings or their English aliases name, platform, …)")
