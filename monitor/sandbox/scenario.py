@@ -50,16 +50,26 @@ class SandboxAccount:
     id: str
     name: str
     spec: dict[str, Any]
-    at: datetime
+    at: datetime  # the scenario's anchor T: content is defined relative to it
     seed: int
+    scenario: "Scenario | None" = None
+
+    @property
+    def clock(self) -> datetime:
+        """The sandbox's current time (see Scenario.clock)."""
+        return self.scenario.clock if self.scenario is not None else self.at
 
     def get(self, key: str, default: Any = None) -> Any:
         return self.spec.get(key, default)
 
     @property
     def posts(self) -> list[SandboxPost]:
-        """Newest first, pinned posts first (as the real timelines order them)."""
-        return _posts(self.platform, self.id, self.at, self.seed, _freeze(self.spec.get("posts", [])))
+        """Posts published by the sandbox clock: newest first, pinned first (as real timelines)."""
+        everything = _posts(self.platform, self.id, self.at, self.seed, _freeze(self.spec.get("posts", [])))
+        clock = self.clock
+        if clock >= self.at:
+            return everything
+        return [p for p in everything if p.published_at <= clock]
 
 
 def _freeze(value):
@@ -126,12 +136,16 @@ class Scenario:
 
     def __init__(self, accounts: list[dict[str, Any]], at: datetime, seed: int = 1, name: str = "custom"):
         self.at = at
+        # The sandbox's "now". Content is anchored at ``at``; moving the clock earlier hides
+        # what was published after it, so one scenario can be crawled night after night
+        # (T−1 d, then T) with stable post ids.
+        self.clock = at
         self.seed = seed
         self.name = name
         self._by_key: dict[tuple[str, str], SandboxAccount] = {}
         for i, spec in enumerate(accounts):
             try:
-                acc = SandboxAccount(spec["platform"], str(spec["id"]), spec.get("name", str(spec["id"])), spec, at, seed)
+                acc = SandboxAccount(spec["platform"], str(spec["id"]), spec.get("name", str(spec["id"])), spec, at, seed, self)
             except KeyError as exc:
                 raise ValueError(f"scenario {name}: account #{i + 1} lacks {exc}") from None
             self._by_key[(acc.platform, acc.id)] = acc
@@ -192,13 +206,13 @@ class ScaleScenario(Scenario):
         if i is None:
             return None
         spec = self.spec_for(i)
-        return SandboxAccount(spec["platform"], spec["id"], spec["name"], spec, self.at, self.seed)
+        return SandboxAccount(spec["platform"], spec["id"], spec["name"], spec, self.at, self.seed, self)
 
     def accounts(self, platform: str | None = None) -> Iterator[SandboxAccount]:
         for i in range(self.n):
             spec = self.spec_for(i)
             if platform is None or spec["platform"] == platform:
-                yield SandboxAccount(spec["platform"], spec["id"], spec["name"], spec, self.at, self.seed)
+                yield SandboxAccount(spec["platform"], spec["id"], spec["name"], spec, self.at, self.seed, self)
 
     def __len__(self) -> int:
         return self.n

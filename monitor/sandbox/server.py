@@ -81,7 +81,12 @@ class World:
 
     @property
     def at(self):
-        return self.scenario.at
+        """The sandbox's current time: relative dates (刚刚, 3小时前) are computed from it."""
+        return self.scenario.clock
+
+    def set_clock(self, when) -> None:
+        """Move the sandbox's "now" (e.g. to T−1 d for the previous night)."""
+        self.scenario.clock = when
 
     def record(self, entry: LoggedRequest) -> None:
         with self._lock:

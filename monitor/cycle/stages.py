@@ -1,0 +1,127 @@
+"""The stages of one nightly cycle, in order. Each is a small class that calls one domain
+package and returns counts; ``monitor.cycle.runner`` records them as Run rows.
+
+Domain packages are imported inside ``run`` so that ``monitor run`` still works (and says
+clearly which stage is missing) while a stage's package is being built.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from threading import Event
+from typing import Any, ClassVar
+
+from sqlalchemy import func, select
+
+from monitor.app import App
+from storage.models import Account, Observation
+
+# Which spider observes which registry platform.
+SPIDER_FOR_PLATFORM = {"weibo": "weibo", "wechat": "wechat", "app": "apps"}
+
+
+@dataclass
+class StageContext:
+    app: App
+    at: datetime
+    cycle_run_id: int | None
+    run_id: int | None = None  # this stage's Run row
+    stop: Event = field(default_factory=Event)
+    report_dir: Path | None = None
+
+
+class Stage:
+    name: ClassVar[str]
+    title: ClassVar[str]  # shown in the progress display
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        raise NotImplementedError
+
+
+class CrawlStage(Stage):
+    name = "crawl"
+    title = "采集 crawl"
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from monitor.crawl import run_crawl
+
+        with ctx.app.session() as s:
+            platforms = set(s.scalars(select(Account.platform).where(Account.lifecycle != "注销").distinct()))
+        spiders = sorted({SPIDER_FOR_PLATFORM[p] for p in platforms if p in SPIDER_FOR_PLATFORM})
+        if not spiders:
+            return {"spiders": 0, "observations": 0}
+        result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id)
+        with ctx.app.session() as s:
+            rows = s.execute(select(Observation.outcome, func.count()).where(Observation.run_id == ctx.run_id)
+                             .group_by(Observation.outcome)).all()
+        counts: dict[str, Any] = {f"observations_{o}": n for o, n in rows}
+        counts["observations"] = sum(n for _, n in rows)
+        counts["spiders"] = len(spiders)
+        if not result.ok:
+            counts["child_exit"] = result.returncode
+            counts["child_timed_out"] = result.timed_out
+            if not counts["observations"]:
+                # Nothing observed at all: the stage itself failed (the operator must look).
+                raise RuntimeError(f"crawl child failed (exit {result.returncode}, "
+                                   f"timed out: {result.timed_out}); log: {result.log_path}")
+        return counts
+
+
+class DetectStage(Stage):
+    name = "detect"
+    title = "检测 detect"
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from monitor.detectors import run_detection
+
+        return dict(run_detection(ctx.app, ctx.at) or {})
+
+
+class EvidenceStage(Stage):
+    name = "evidence"
+    title = "取证 evidence"
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from monitor.evidence import recheck_and_package
+
+        return dict(recheck_and_package(ctx.app, ctx.at, run_id=ctx.run_id) or {})
+
+
+class ScoreStage(Stage):
+    name = "score"
+    title = "评分 score"
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from monitor.scoring import score_all
+
+        cards = score_all(ctx.app, ctx.at)
+        counts = Counter(c.verdict for c in cards)
+        return {"accounts": len(cards), **{f"verdict_{k}": v for k, v in counts.items()}}
+
+
+class AlertStage(Stage):
+    name = "alert"
+    title = "提醒 alert"
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from monitor.alerts import send_alerts
+
+        return dict(send_alerts(ctx.app, ctx.at) or {})
+
+
+class ReportStage(Stage):
+    name = "report"
+    title = "报告 report"
+
+    def run(self, ctx: StageContext) -> dict[str, Any]:
+        from monitor.reports import write_report
+
+        out = ctx.report_dir or Path(ctx.app.settings.report_dir) / ctx.at.strftime("%Y%m%dT%H%M")
+        paths = write_report(ctx.app, ctx.at, out)
+        return {k: str(v) for k, v in dict(paths or {}).items()}
+
+
+STAGES: list[type[Stage]] = [CrawlStage, DetectStage, EvidenceStage, ScoreStage, AlertStage, ReportStage]
+STAGE_NAMES = [s.name for s in STAGES]
