@@ -37,21 +37,19 @@ def read_table(path: str | Path) -> RawTable:
 
 
 def _xlsx_grid(p: Path) -> list[list[object]]:
+    import zipfile
+
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         wb = load_workbook(p, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+        try:
+            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        finally:
+            wb.close()
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise RegistryFileError(f"{p}: not a readable .xlsx workbook ({exc})") from None
-    import zipfile
-    try:
-        ws = wb.worksheets[0]
-        return [list(r) for r in ws.iter_rows(values_only=True)]
-    except zipfile.BadZipFile as exc:
-        raise RegistryFileError(f"{p}: not a readable .xlsx workbook ({exc})") from None
-    finally:
-        wb.close()
 
 
 def _csv_grid(p: Path) -> list[list[object]]:
