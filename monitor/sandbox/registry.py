@@ -16,3 +16,25 @@ def demo_registry_text(base: str = DEMO_BASE) -> str:
 def write_demo_registry(path: Path, base: str = DEMO_BASE) -> Path:
     path.write_text(demo_registry_text(base), encoding="utf-8")
     return path
+
+
+SCALE_HEADERS = ["名称", "平台", "主办单位", "属地", "账号ID", "订阅源", "开设时间", "是否认证"]
+_DISTRICTS = ["崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市", "市级"]
+
+
+def write_scale_registry(path: Path, scenario, base: str) -> Path:
+    """A registry (CSV, Annex 1 headers) for every account of a ScaleScenario, streamed so
+    that 100,000 accounts need no more memory than one."""
+    import csv
+
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(SCALE_HEADERS)
+        for i, acc in enumerate(scenario.accounts()):
+            unit = acc.get("subject") or acc.get("verified_reason", "").replace("官方微博", "") or acc.name
+            if acc.platform == "weibo":
+                w.writerow([acc.name, "新浪微博", unit, _DISTRICTS[i % 8], acc.id, "", "2018-01-01", "是"])
+            else:
+                feed = f"{base.rstrip('/')}/feeds/{acc.get('feed', 'wewe')}/{acc.id}.atom"
+                w.writerow([acc.name, "微信订阅号", unit, _DISTRICTS[i % 8], acc.id, feed, "2018-01-01", "是"])
+    return path

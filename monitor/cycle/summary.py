@@ -1,0 +1,60 @@
+"""The end-of-cycle summary an operator reads: verdicts per account, what is pending review,
+what could not be checked, what was sent and where the report and evidence are."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import select
+
+from monitor.app import App
+from storage.models import EvidencePackage, Finding
+
+
+def _rule_names(app: App) -> dict[str, str]:
+    try:
+        from monitor.rules import load_ruleset
+
+        return {r.id: r.name_zh for r in load_ruleset(app.settings)}
+    except Exception:  # the summary still prints rule ids if the rule set cannot be read
+        return {}
+
+
+def score_table(app: App, at: datetime) -> Table:
+    from monitor.scoring import score_json
+
+    names = _rule_names(app)
+    cards = score_json(app, at)
+    table = Table(title=f"政务新媒体检查结果  监测时间点 {at.isoformat()}", show_lines=False)
+    for col in ("账号", "平台", "结论", "得分", "单项否决", "扣分", "待复核"):
+        table.add_column(col)
+    style = {"合格": "green", "不合格": "bold red", "未能核验": "yellow"}
+    for c in sorted(cards, key=lambda c: ({"不合格": 0, "未能核验": 1, "合格": 2}.get(c["verdict"], 3), c["account_name"])):
+        vetoes = "、".join(names.get(v, v) for v in c.get("vetoes", []))
+        deductions = "、".join(f"{names.get(k, k)} -{v}" for k, v in (c.get("deductions") or {}).items() if v)
+        pending = "、".join(names.get(p, p) for p in c.get("pending", []))
+        table.add_row(c["account_name"], c["platform"], f"[{style.get(c['verdict'], '')}]{c['verdict']}[/]",
+                      "" if c.get("score") is None else str(c["score"]), vetoes, deductions, pending)
+    return table
+
+
+def print_summary(app: App, at: datetime, console: Console, report_dir: Path | None = None) -> None:
+    console.print(score_table(app, at))
+    outbox = Path(app.settings.alerts.outbox)
+    if outbox.exists():
+        lines = [json.loads(x) for x in outbox.read_text(encoding="utf-8").splitlines() if x.strip()]
+        console.print(f"\n[bold]提醒消息[/] ({len(lines)} in {outbox}):")
+        for m in lines[-30:]:
+            console.print(f"  → {m.get('target', m.get('to', '?'))}: {m.get('title', '')}", highlight=False)
+    with app.session() as s:
+        packages = s.execute(select(EvidencePackage.path, Finding.rule).join(
+            Finding, Finding.id == EvidencePackage.finding_id, isouter=True)).all()
+    if packages:
+        console.print("\n[bold]证据包 evidence packages[/]:")
+        for path, rule in packages:
+            console.print(f"  {rule or ''}  {path}", highlight=False)
+    if report_dir:
+        console.print(f"\n[bold]报告 report[/]: {report_dir}", highlight=False)
