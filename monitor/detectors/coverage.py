@@ -1,0 +1,140 @@
+"""Which accounts could be checked at T, and which spans of time the checks saw.
+
+"Never accuse on a failed fetch": an account is 未能核验 at T when its latest listing
+observation (timeline / feed) before T failed or it has no successful one in the look-back;
+an app when none of its channels gave a definite answer. Only spans covered by successful
+observations can prove that nothing was posted: ``covered_from``..``observed_at`` of each
+ok observation, or everything before ``observed_at`` when the crawl was exhaustive.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import AppCheck, Observation
+
+LISTING_KINDS = ("timeline", "feed")
+UNVERIFIABLE = "未能核验"
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass
+class AccountStatus:
+    """Whether an account could be checked at T, and over which spans."""
+
+    verifiable: bool
+    reason: str = ""
+    observed_until: datetime | None = None  # the latest ok observation
+    spans: list[tuple[datetime, datetime]] = field(default_factory=list)  # merged, sorted
+    exhaustive: bool = False
+    observation_id: int | None = None  # the latest ok observation, for facts
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """True when one successful span saw all of [start, end]. ``end`` is clipped to the
+        latest successful observation: a crawl at 01:00 speaks for a check at 02:00."""
+        if not self.verifiable or self.observed_until is None:
+            return False
+        end = min(end, self.observed_until)
+        return any(lo <= start and hi >= end for lo, hi in self.spans)
+
+
+def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    merged: list[tuple[datetime, datetime]] = []
+    for lo, hi in sorted(spans):
+        if merged and lo <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
+        else:
+            merged.append((lo, hi))
+    return merged
+
+
+def listing_status(observations: list) -> AccountStatus:
+    """Status from one account's listing observations (any objects with the Observation
+    attributes), all observed at or before T."""
+    if not observations:
+        return AccountStatus(False, "无抓取记录")
+    obs = sorted(observations, key=lambda o: (o.observed_at, o.id or 0))
+    latest = obs[-1]
+    if latest.outcome != "ok":
+        why = f"最近一次抓取失败：{latest.outcome}" + (f"（{latest.reason}）" if latest.reason else "")
+        return AccountStatus(False, why)
+    spans, exhaustive = [], False
+    for o in obs:
+        if o.outcome != "ok":
+            continue
+        lo = _EPOCH if o.exhaustive else (o.covered_from or o.observed_at)
+        exhaustive = exhaustive or bool(o.exhaustive)
+        spans.append((min(lo, o.observed_at), o.observed_at))
+    return AccountStatus(True, "", latest.observed_at, _merge(spans), exhaustive, latest.id)
+
+
+def app_status(checks: list) -> AccountStatus:
+    """An app is checkable when the latest check of at least one channel is definite
+    (ok / fail / not_listed); ``unknown`` outcomes are neither pass nor fail."""
+    if not checks:
+        return AccountStatus(False, "无APP检查记录")
+    latest: dict[str, object] = {}
+    for c in sorted(checks, key=lambda c: (c.checked_at, c.id or 0)):
+        latest[c.channel] = c
+    definite = [c for c in latest.values() if c.outcome != "unknown"]
+    if not definite:
+        return AccountStatus(False, "APP各渠道检查结果均无法确定")
+    until = max(c.checked_at for c in definite)
+    return AccountStatus(True, "", until, [(until, until)])
+
+
+def load_listing_observations(session: Session, since: datetime, at: datetime,
+                              account_ids: set[int] | None = None) -> dict[int, list]:
+    """All listing observations in (since, at], grouped by account, in one query."""
+    q = select(Observation.id, Observation.account_id, Observation.outcome, Observation.reason,
+               Observation.observed_at, Observation.covered_from, Observation.exhaustive
+               ).where(Observation.kind.in_(LISTING_KINDS), Observation.observed_at > since,
+                       Observation.observed_at <= at)
+    if account_ids is not None and len(account_ids) <= 500:
+        q = q.where(Observation.account_id.in_(account_ids))
+    out: dict[int, list] = defaultdict(list)
+    for row in session.execute(q):
+        if account_ids is None or row.account_id in account_ids:
+            out[row.account_id].append(row)
+    return out
+
+
+def load_app_checks(session: Session, since: datetime, at: datetime,
+                    account_ids: set[int] | None = None) -> dict[int, list]:
+    q = select(AppCheck.id, AppCheck.account_id, AppCheck.channel, AppCheck.url,
+               AppCheck.outcome, AppCheck.reason, AppCheck.checked_at
+               ).where(AppCheck.checked_at > since, AppCheck.checked_at <= at)
+    if account_ids is not None and len(account_ids) <= 500:
+        q = q.where(AppCheck.account_id.in_(account_ids))
+    out: dict[int, list] = defaultdict(list)
+    for row in session.execute(q):
+        if account_ids is None or row.account_id in account_ids:
+            out[row.account_id].append(row)
+    return out
+
+
+def is_app_like(account) -> bool:
+    """Apps and 小程序 are judged on availability, not on posting."""
+    return account.platform == "app" or (account.platform == "wechat" and account.wechat_kind == "小程序")
+
+
+def account_status(app, account_id: int, at: datetime | str | None = None) -> AccountStatus:
+    """Convenience for one account (reports, alerts): could it be checked at T?"""
+    from monitor.detectors.context import lookback_start
+    from monitor.rules import load_ruleset
+    from storage.models import Account
+
+    at = app.at(at)
+    params = load_ruleset(app.settings).params
+    since = lookback_start(at, params, app.tz)
+    with app.session() as s:
+        acct = s.get(Account, account_id)
+        if acct is None:
+            raise KeyError(f"no account with id {account_id}")
+        if is_app_like(acct):
+            return app_status(load_app_checks(s, since, at, {account_id}).get(account_id, []))
+        return listing_status(load_listing_observations(s, since, at, {account_id}).get(account_id, []))

@@ -1,0 +1,23 @@
+"""The detectors, in the order they run. Each module has ``RULES`` (the rule ids it can
+emit) and ``detect(ctx, account) -> Iterator[Draft]``; a rule missing from the rule set in
+force is simply not emitted."""
+from __future__ import annotations
+
+from monitor.detectors import (
+    app_availability,
+    commercial_ads,
+    interaction,
+    naming,
+    no_original,
+    no_update,
+    silence,
+    untimely_update,
+    verification,
+)
+
+DETECTORS = (no_update, untimely_update, no_original, silence, app_availability,
+             verification, interaction, naming, commercial_ads)
+
+
+def detector_rules() -> set[str]:
+    return {r for d in DETECTORS for r in d.RULES}

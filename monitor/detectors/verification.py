@@ -1,0 +1,42 @@
+"""ded.irregular_verification — 在公开认证信息中未标明主办单位名称.
+
+Weibo and the video platforms: ``observed_verified`` / ``observed_verified_reason``;
+WeChat: the 认证主体 the aboutbiz page shows (``profile_facts['认证主体']``). Never
+observed → no finding (unknown is not a failure).
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+from monitor.detectors.context import Context, Draft
+from monitor.detectors.textnorm import names_unit
+
+RULES = ("ded.irregular_verification",)
+
+
+def _observed(account) -> tuple[bool | None, str | None, str]:
+    """(verified, text, source) as the platform shows them; verified None = never seen."""
+    if account.platform == "wechat":
+        facts = account.profile_facts or {}
+        if "认证主体" not in facts:
+            return None, None, "认证主体"
+        subject = (facts.get("认证主体") or "").strip()
+        return bool(subject), subject or None, "认证主体"
+    return account.observed_verified, account.observed_verified_reason, "verified_reason"
+
+
+def detect(ctx: Context, account) -> Iterator[Draft]:
+    if account.platform == "app":  # apps have no public 认证 line
+        return
+    verified, text, source = _observed(account)
+    if verified is None:
+        return
+    facts = {"host_unit": account.host_unit, "verified": verified, source: text,
+             "profile_observed_at": ctx.iso(account.profile_observed_at)}
+    if not verified:
+        facts["problem"] = "未认证"
+    elif not names_unit(text, account.host_unit, ctx.rules.lexicon):
+        facts["problem"] = "认证信息未标明主办单位名称"
+    else:
+        return
+    yield Draft(account.id, "ded.irregular_verification", "", None, ctx.at, facts, 0.9)
