@@ -47,6 +47,11 @@ class CrawlStage(Stage):
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from monitor.crawl import run_crawl
 
+        if ctx.app.settings.crawl.redis_url:
+            # Distributed mode: enqueue tonight's accounts and wait for the workers.
+            from monitor.distributed import distributed_crawl
+
+            return distributed_crawl(ctx)
         with ctx.app.session() as s:
             platforms = set(s.scalars(select(Account.platform).where(Account.lifecycle != "注销").distinct()))
         spiders = sorted({SPIDER_FOR_PLATFORM[p] for p in platforms if p in SPIDER_FOR_PLATFORM})
