@@ -30,6 +30,7 @@ ITEM_PIPELINES = {
     "spiders.pipelines.StoragePipeline": 500,
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+DOWNLOADER_MIDDLEWARES["spiders.middlewares.warc.WarcWriterMiddleware"] = 950  # every exchange as WARC records (evidence)
 
 # Product keys (set by monitor at crawl time).
 MONITOR_DATABASE_URL = "sqlite:///var/monitor.db"
