@@ -1,0 +1,60 @@
+"""Classify an m.weibo.cn answer before parsing it.
+
+A fetch is only evidence when it is a real ``ok:1`` answer. Everything else is named here
+so that no caller can mistake a wall for an empty account (DESIGN.md: never accuse on a
+failed fetch).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Optional
+
+PLACEHOLDER_MSG = "这里还没有内容"
+BLOCKING_STATUSES = {403: "HTTP 403 forbidden", 418: "HTTP 418 rate limited (slow down)",
+                     432: "HTTP 432 visitor cookies missing or rejected"}
+_VISITOR_MARKERS = ("Sina Visitor System", "visitor.passport.weibo", "passport.weibo.c", "/visitor/visitor")
+
+
+@dataclass
+class Classified:
+    kind: str  # ok, placeholder, blocked, not_found, error
+    reason: Optional[str] = None
+    data: Optional[dict[str, Any]] = None
+    payload: Optional[dict[str, Any]] = None
+
+
+def classify(status: int, body: bytes | str, url: str = "", content_type: str = "") -> Classified:
+    if status in BLOCKING_STATUSES:
+        return Classified("blocked", BLOCKING_STATUSES[status])
+    if status >= 500:
+        return Classified("error", f"HTTP {status} server error")
+    if status == 404:
+        return Classified("error", "HTTP 404 for an API endpoint")
+    if status != 200:
+        return Classified("error", f"HTTP {status} unexpected status")
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    if any(marker in url for marker in _VISITOR_MARKERS) or any(m in text[:4000] for m in _VISITOR_MARKERS[:1]):
+        return Classified("blocked", f"visitor system page instead of JSON ({url})")
+    try:
+        payload = json.loads(text)
+    except ValueError:
+        if "html" in content_type.lower() or text.lstrip()[:1] == "<":
+            return Classified("blocked" if "passport" in text[:4000] else "error",
+                              "HTML page instead of JSON" + (" (login/visitor wall)" if "passport" in text[:4000] else ""))
+        return Classified("error", f"answer is not JSON: {text[:80]!r}")
+    if not isinstance(payload, dict):
+        return Classified("error", "JSON answer is not an object")
+    ok = payload.get("ok")
+    if ok == -100:
+        return Classified("blocked", f"ok:-100 login required {payload.get('url') or ''}".strip(), payload=payload)
+    if payload.get("url") and not payload.get("data"):
+        return Classified("blocked", f"captcha required {payload['url']}", payload=payload)
+    if ok == 0 and PLACEHOLDER_MSG in str(payload.get("msg", "")):
+        return Classified("placeholder", f"ok:0 {PLACEHOLDER_MSG}", payload=payload)
+    if ok != 1:
+        return Classified("error", f"ok:{ok!r} msg:{payload.get('msg')!r}", payload=payload)
+    data = payload.get("data")
+    if not isinstance(data, dict):
+        return Classified("error", "ok:1 answer without a data object", payload=payload)
+    return Classified("ok", data=data, payload=payload)
