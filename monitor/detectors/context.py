@@ -45,6 +45,12 @@ def original_windows(at: datetime, params: Parameters) -> list[tuple[datetime, d
     return [(at - size * (i + 1), at - size * i) for i in range(n)]
 
 
+def check_period(at: datetime, params: Parameters, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The check period of T: the complete natural weeks before T, [Monday, Monday)."""
+    weeks = complete_weeks_before(at, params.check_period_weeks, tz)
+    return weeks[0][0], weeks[-1][1]
+
+
 def lookback_start(at: datetime, params: Parameters, tz: ZoneInfo) -> datetime:
     """The oldest instant any time-window rule looks at."""
     weeks = complete_weeks_before(at, params.check_period_weeks, tz)
