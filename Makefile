@@ -60,5 +60,5 @@ bench: venv system services
 
 # Leaves .venv and the operator's data (var/monitor.db, var/evidence) alone.
 clean:
-	rm -rf .pytest_cache build dist var/demo.db var/demo.db-wal var/demo.db-shm
+	rm -rf .pytest_cache build dist var/demo var/demo.db var/demo.db-wal var/demo.db-shm
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -74,7 +74,9 @@ def register(app: typer.Typer) -> None:
             if format is ListFormat.json:
                 print_json([account_dict(x) for x in accounts])
                 return
-            t = Table("ID", "名称", "平台", "主办单位", "属地", "账号ID", "备案状态", "管理员")
+            t = Table()
+            for heading in ("ID", "名称", "平台", "主办单位", "属地", "账号ID", "备案状态", "管理员"):
+                t.add_column(heading, overflow="fold")  # wrap, never cut: ids must stay copyable
             for x in accounts:
                 t.add_row(str(x.id), x.name, platform_label(x.platform, x.wechat_kind), x.host_unit,
                           x.district or "", x.platform_id, x.lifecycle, x.manager or "")
