@@ -206,3 +206,42 @@ def test_reminder_and_dormant_tiers(app, history, silent_days, expected):
     history.post(aid, T - timedelta(days=silent_days))
     run_detection(app, T)
     assert rules_of(app, aid, "adv.update_reminder") + rules_of(app, aid, "adv.long_dormant") == expected
+
+
+def test_account_status_says_unverifiable_and_why(app, history):
+    from monitor.detectors.coverage import account_status
+
+    ok = history.account()
+    blocked = history.account(observe=False)
+    history.observe(blocked, outcome="blocked", reason="HTTP 432")
+    assert account_status(app, ok, T).verifiable is True
+    st = account_status(app, blocked, T)
+    assert st.verifiable is False and "blocked" in st.reason and "HTTP 432" in st.reason
+    # As of an earlier T the later crawl does not exist yet.
+    assert account_status(app, ok, T - timedelta(hours=2)).verifiable is False
+
+
+def test_detect_cli_prints_counts(run_cli, tmp_path):
+    import json
+
+    from monitor.app import App
+    from monitor.config import Settings
+    from tests.fixtures.histories import History
+
+    db = f"sqlite:///{tmp_path / 'm.db'}"
+    env = {"MONITOR_DATABASE_URL": db}
+    assert run_cli("init", env=env).exit_code == 0
+    h = History(App(Settings(database_url=db)))
+    h.account()
+    blocked = h.account(observe=False)
+    h.observe(blocked, outcome="blocked")
+    r = run_cli("detect", "--at", T.isoformat(), "--json", env=env)
+    assert r.exit_code == 0, r.stderr
+    counts = json.loads(r.stdout)
+    assert counts["accounts"] == 2 and counts["unverifiable"] == 1
+    assert counts["by_rule"]["veto.no_update_2w"] == 1
+    r = run_cli("findings", env=env)
+    # veto + 4 empty weeks + 2 windows without an original for the silent account; none for the blocked one
+    assert r.exit_code == 0 and f"监测时间点 {T.isoformat()}  (7)" in r.stdout
+    r = run_cli("score", env=env)
+    assert r.exit_code == 0 and "未能核验" in r.stdout and "不合格" in r.stdout
