@@ -1,0 +1,227 @@
+"""Simulated official app download URLs under ``/apps``.
+
+The route table is data: ``path → behaviour`` (a dict with ``serve`` and its options), built
+from the scenario's ``platform: app`` accounts (key ``download``) plus a fixed catalogue under
+``/apps/cases/…`` with one route per failure kind; tests add their own with ``add_route``.
+
+Behaviours (``serve``):
+  apk (``file``; ``ranges: false`` ignores Range)      truncated (``file``, ``keep`` fraction)
+  html (a web page served as .apk)                     empty (0-byte file)
+  status (``code``: 404, 500 …)                        login_redirect (302 → an SSO login page)
+  expired (403 with an OSS-style XML error body)       landing (JS starts the download for Android
+  large (``size_mb``: a signed APK made on demand)      UAs, shows an App Store link for iPhone)
+  zip_no_manifest (a ZIP that is not an APK)
+
+Range support as real servers: ``Accept-Ranges: bytes``; ``bytes=a-b``, ``bytes=a-`` and
+suffix ``bytes=-n`` answer 206 with ``Content-Range``; unsatisfiable ranges answer 416 with
+``Content-Range: bytes */size``. ``world.state["apps_bytes"]`` counts body bytes sent per path.
+"""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from monitor.sandbox.apk.build import FILES, large_apk
+from monitor.sandbox.server import World, tag
+
+PREFIX = "/apps"
+APK_TYPE = "application/vnd.android.package-archive"
+
+CASES: dict[str, dict[str, Any]] = {
+    "good.apk": {"serve": "apk", "file": "baitong.apk"},
+    "no-range.apk": {"serve": "apk", "file": "baitong.apk", "ranges": False},
+    "html.apk": {"serve": "html"},
+    "truncated.apk": {"serve": "truncated", "file": "baitong.apk"},
+    "empty.apk": {"serve": "empty"},
+    "missing.apk": {"serve": "status", "code": 404},
+    "server-error.apk": {"serve": "status", "code": 500},
+    "login": {"serve": "login_redirect"},
+    "expired.apk": {"serve": "expired"},
+    "landing": {"serve": "landing", "apk": "/apps/cases/good.apk", "apple_id": "1660000015"},
+    "unsigned.apk": {"serve": "apk", "file": "unsigned.apk"},
+    "target22.apk": {"serve": "apk", "file": "target22.apk"},
+    "v1only-target30.apk": {"serve": "apk", "file": "v1only-target30.apk"},
+    "arsc-compressed.apk": {"serve": "apk", "file": "arsc-compressed.apk"},
+    "other-package.apk": {"serve": "apk", "file": "chongchuan.apk"},
+    "not-apk.zip": {"serve": "zip_no_manifest"},
+    "large.apk": {"serve": "large", "size_mb": 6},
+    "large-no-range.apk": {"serve": "large", "size_mb": 6, "ranges": False},
+}
+
+
+def routes(world: World) -> dict[str, dict[str, Any]]:
+    """The route table (built once per world; scale scenarios have no apps)."""
+    table = world.state.get("apps_routes")
+    if table is None:
+        table = {f"{PREFIX}/cases/{name}": dict(b) for name, b in CASES.items()}
+        by_key = getattr(world.scenario, "_by_key", {})
+        for (platform, account_id), acc in by_key.items():
+            if platform != "app" or not acc.get("download"):
+                continue
+            spec = dict(acc.get("download"))
+            path = spec.pop("path")
+            path = path if path.startswith("/") else f"{PREFIX}/download/{path}"
+            table[path] = {**spec, "account": account_id}
+        world.state["apps_routes"] = table
+    return table
+
+
+def add_route(world: World, path: str, behaviour: dict[str, Any]) -> None:
+    """Add or replace one route (tests use this for new cases)."""
+    routes(world)[path] = behaviour
+
+
+@lru_cache(maxsize=32)
+def _file(name: str) -> bytes:
+    path = FILES / name
+    if not path.is_file():
+        raise FileNotFoundError(f"sandbox APK {name!r} not in {FILES}")
+    return path.read_bytes()
+
+
+@lru_cache(maxsize=4)
+def _large(size_mb: int) -> bytes:
+    return Path(large_apk(size_mb)).read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _zip_no_manifest() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("readme.txt", "这不是安装包")
+        z.writestr("data/app.bin", b"\x00" * 512)
+    return buf.getvalue()
+
+
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def serve_bytes(request: web.Request, data: bytes, content_type: str = APK_TYPE, ranges: bool = True,
+                filename: str | None = None) -> web.Response:
+    """Answer with ``data`` honouring a single Range as real file servers do."""
+    size = len(data)
+    headers = {"Content-Type": content_type}
+    if filename:
+        headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if ranges:
+        headers["Accept-Ranges"] = "bytes"
+    header = request.headers.get("Range")
+    if ranges and header:
+        m = _RANGE.match(header.strip())
+        start = end = None
+        if m and (m.group(1) or m.group(2)):
+            if m.group(1):
+                start = int(m.group(1))
+                end = min(int(m.group(2)), size - 1) if m.group(2) else size - 1
+            else:  # suffix range: the last N bytes
+                n = int(m.group(2))
+                start, end = max(0, size - n), size - 1
+                if n == 0:
+                    start = None
+        if start is None or start >= size or end < start:
+            headers["Content-Range"] = f"bytes */{size}"
+            return _count(request, web.Response(status=416, headers=headers))
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return _count(request, web.Response(status=206, body=data[start:end + 1], headers=headers))
+    return _count(request, web.Response(status=200, body=data, headers=headers))
+
+
+def _count(request: web.Request, resp: web.Response) -> web.Response:
+    counter: Counter = request.app["world"].state.setdefault("apps_bytes", Counter())
+    counter[request.path] += len(resp.body or b"")
+    return resp
+
+
+_HTML_AS_APK = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>页面不存在</title></head>
+<body><h1>404 页面不存在</h1><p>您访问的页面不存在或已被删除。</p></body></html>"""
+
+_LOGIN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>统一身份认证平台</title></head>
+<body><form method="post" action="/apps/sso/login"><h2>统一身份认证 登录</h2>
+<input name="username" placeholder="用户名"><input name="password" type="password" placeholder="密码">
+<button type="submit">登录</button></form></body></html>"""
+
+_EXPIRED = """<?xml version="1.0" encoding="UTF-8"?>
+<Error>
+  <Code>AccessDenied</Code>
+  <Message>Request has expired.</Message>
+  <RequestId>5F3A2B1C0D9E8F7A6B5C4D3E</RequestId>
+  <HostId>gov-apps.oss-cn-shanghai.aliyuncs.com</HostId>
+  <Expires>2025-03-01T08:00:00.000Z</Expires>
+  <ServerTime>{now}</ServerTime>
+</Error>
+"""
+
+_LANDING = """<!DOCTYPE html><html><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{name} 下载</title></head>
+<body><h1>{name}</h1><p id="tip">正在为您准备下载…</p>
+<p><a id="android" href="javascript:void(0)">安卓版下载</a></p>
+<p><a id="ios" href="{appstore}">App Store 下载</a></p>
+<script>
+  var ua = navigator.userAgent;
+  if (/MicroMessenger/i.test(ua)) {{
+    document.getElementById('tip').textContent = '请点击右上角，选择在浏览器中打开';
+  }} else if (/Android/i.test(ua)) {{
+    document.getElementById('android').href = '{apk}';
+    setTimeout(function () {{ window.location.href = '{apk}'; }}, 50);
+  }} else if (/iPhone|iPad|iPod/i.test(ua)) {{
+    document.getElementById('tip').textContent = '请前往 App Store 下载';
+  }}
+</script></body></html>"""
+
+
+def register(app: web.Application, world: World) -> None:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        table = routes(world)
+        b = table.get(request.path)
+        if b is None:
+            tag(request, "app")
+            return web.Response(status=404, text="404 Not Found", content_type="text/html")
+        tag(request, "app", b.get("account"))
+        fault = world.faults.pick()
+        if fault in ("500", "418", "432"):
+            return web.Response(status=int(fault), text=f"HTTP {fault}")
+        kind = b["serve"]
+        name = request.path.rsplit("/", 1)[-1]
+        ranges = b.get("ranges", True)
+        if kind == "apk":
+            return serve_bytes(request, _file(b["file"]), ranges=ranges, filename=name)
+        if kind == "large":
+            return serve_bytes(request, _large(int(b.get("size_mb", 6))), ranges=ranges, filename=name)
+        if kind == "truncated":
+            data = _file(b["file"])
+            return serve_bytes(request, data[:int(len(data) * float(b.get("keep", 0.6)))], ranges=ranges, filename=name)
+        if kind == "empty":
+            return serve_bytes(request, b"", ranges=ranges, filename=name)
+        if kind == "zip_no_manifest":
+            return serve_bytes(request, _zip_no_manifest(), content_type="application/zip", ranges=ranges, filename=name)
+        if kind == "html":
+            # Soft-404 pages ignore Range, as most CMS error pages do.
+            return _count(request, web.Response(text=_HTML_AS_APK, content_type="text/html", charset="utf-8"))
+        if kind == "status":
+            code = int(b.get("code", 404))
+            return _count(request, web.Response(status=code, text=f"<html><body><h1>{code}</h1></body></html>",
+                                                content_type="text/html"))
+        if kind == "login_redirect":
+            raise web.HTTPFound(f"{PREFIX}/sso/login?service={request.url}")
+        if kind == "expired":
+            return _count(request, web.Response(status=403, text=_EXPIRED.format(now=world.at.isoformat()),
+                                                content_type="application/xml"))
+        if kind == "landing":
+            appstore = f"https://apps.apple.com/cn/app/id{b.get('apple_id', '0')}" if b.get("apple_id") else ""
+            page = _LANDING.format(name=b.get("name", "政务客户端"), apk=b["apk"], appstore=appstore)
+            return _count(request, web.Response(text=page, content_type="text/html", charset="utf-8"))
+        raise web.HTTPInternalServerError(text=f"sandbox: unknown app behaviour {kind!r} for {request.path}")
+
+    async def login_page(request: web.Request) -> web.Response:
+        tag(request, "app")
+        return web.Response(text=_LOGIN_PAGE, content_type="text/html", charset="utf-8")
+
+    app.router.add_get(f"{PREFIX}/sso/login", login_page)
+    app.router.add_get(PREFIX + "/{tail:.*}", handle)
