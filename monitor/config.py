@@ -72,6 +72,12 @@ class Crawl(_Section):
     child_timeout: float = 3 * 3600.0
     child_memory_mb: int = 2048
     redis_url: str = ""
+    # Distributed mode (only used when redis_url is set): see README "Scale-out".
+    redis_prefix: str = "monitor"         # all Redis keys start with it (one per deployment)
+    redis_key_ttl: str = "2d"             # a run's keys vanish this long after their last refresh
+    redis_patience: float = 60.0          # seconds a Redis outage is ridden out before giving up
+    heartbeat_ttl: int = 30               # a worker silent this long is dead: its accounts are re-queued
+    max_attempts: int = 3                 # times one account is handed out in one run
     user_agent: str = (
         "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Chrome/126.0 Mobile Safari/537.36"
@@ -93,6 +99,7 @@ class Rules(_Section):
 
 class Evidence(_Section):
     tsa_url: str = ""
+    tsa_ca_file: str = ""  # PEM of the TSA's CA: copied into each package, used by verify
     browser_restart_after: int = 50
     capture_timeout: float = 60.0
     viewport_width: int = 414
@@ -108,6 +115,7 @@ class Alerts(_Section):
     manager_email_url: SecretStr | None = None
     outbox: str = "var/outbox.jsonl"
     retries: int = 3
+    retry_delay: float = 2.0  # seconds before the 2nd try; grows linearly per attempt
 
 
 class Schedule(_Section):

@@ -1,0 +1,127 @@
+"""The messages, in Chinese: Annex 2 indicator names verbatim, the facts, where the evidence
+is, and what the reader should do."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from monitor.reports.wording import (
+    RECTIFY_DAYS,
+    STATE_ZH,
+    account_platform,
+    facts_text,
+    fmt_date,
+    fmt_time,
+    rectify_deadline,
+    rule_name,
+    rule_title,
+)
+from monitor.rules import RuleSet
+from storage.models import Account, Finding
+
+SIGN = "——政务新媒体监测系统"
+
+
+@dataclass(frozen=True)
+class Message:
+    title: str
+    body: str
+
+
+def _account_line(a: Account) -> str:
+    return f"账号：{a.name}（{account_platform(a)}；主办单位：{a.host_unit}；属地：{a.district or '未登记'}）"
+
+
+def _todo_veto(rule_id: str, at: datetime, tz: ZoneInfo) -> str:
+    deadline = fmt_date(rectify_deadline(at, tz))
+    if rule_id == "veto.no_update_2w":
+        return f"请尽快发布内容，并于{RECTIFY_DAYS}日内（{deadline}前）完成整改；如账号已停止维护，请按规定发布停更公告并办理关停注销。"
+    if rule_id == "veto.app_unavailable":
+        return f"请尽快恢复客户端下载和使用，并于{RECTIFY_DAYS}日内（{deadline}前）完成整改；如已停止运营，请按规定公告并办理注销。"
+    return f"请于{RECTIFY_DAYS}日内（{deadline}前）完成整改，并将整改情况报送检查人员。"
+
+
+def update_reminder(rules: RuleSet, a: Account, f: Finding, tier: int, evidence: str | None,
+                    at: datetime, tz: ZoneInfo, veto_days: int) -> Message:
+    facts = f.facts or {}
+    since = facts.get("latest_post_at") or facts.get("silent_since")
+    veto_on = datetime.fromisoformat(since) + timedelta(days=veto_days) if since else None
+    lines = [
+        f"{a.name} 已连续{tier}天以上未更新，请尽快发布内容。",
+        _account_line(a),
+        f"检查指标：{rule_title(rules, 'veto.no_update_2w')}（单项否决）",
+        f"事实：{facts_text(facts, tz) or '无更新记录'}",
+    ]
+    if veto_on is not None:
+        lines.append(f"提醒：如在{fmt_time(veto_on, tz)}前仍无更新，将被判定为“{rule_name(rules, 'veto.no_update_2w')}”单项否决。")
+    if evidence:
+        lines.append(f"证据：{evidence}")
+    lines += ["处理要求：请尽快发布内容。", f"监测时间点：{fmt_time(at, tz)}", SIGN]
+    return Message(f"【更新提醒】{a.name} 已{tier}天未更新", "\n".join(lines))
+
+
+def veto(rules: RuleSet, a: Account, f: Finding, evidence: str | None, at: datetime, tz: ZoneInfo) -> Message:
+    lines = [
+        f"{a.name} 出现单项否决情形（{STATE_ZH.get(f.state, f.state)}）。",
+        _account_line(a),
+        f"检查指标：{rule_title(rules, f.rule)}（单项否决）",
+        f"事实：{facts_text(f.facts or {}, tz) or '见证据包'}",
+        f"证据：{evidence or '证据包生成中，可在报告中查看'}",
+        f"处理要求：{_todo_veto(f.rule, at, tz)}",
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ]
+    return Message(f"【单项否决】{a.name}：{rule_name(rules, f.rule)}", "\n".join(lines))
+
+
+def resolved(rules: RuleSet, a: Account, rule_id: str, at: datetime, tz: ZoneInfo) -> Message:
+    body = "\n".join([
+        f"{a.name} 此前提醒的“{rule_name(rules, rule_id)}”问题已恢复：在监测时间点{fmt_time(at, tz)}已不再存在。",
+        _account_line(a),
+        "无需进一步处理，感谢配合。",
+        SIGN,
+    ])
+    return Message(f"【已恢复】{a.name}：{rule_name(rules, rule_id)}", body)
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    account: Account
+    text: str
+
+
+def digest(scope: str, at: datetime, tz: ZoneInfo, new: list[DigestItem], gone: list[DigestItem],
+           unchecked: list[DigestItem]) -> Message:
+    lines = [f"{scope}政务新媒体每日监测摘要，监测时间点：{fmt_time(at, tz)}", ""]
+    for heading, items in (("一、新发现问题", new), ("二、已恢复（上次监测存在、本次不再存在）", gone),
+                           ("三、未能核验的账号（采集失败，不作判定，将继续重试）", unchecked)):
+        lines.append(f"{heading}：{len(items)}个")
+        lines += [f"  {i}. {it.account.district or '属地未登记'}｜{it.account.name}（{account_platform(it.account)}）— {it.text}"
+                  for i, it in enumerate(items, 1)]
+        lines.append("")
+    lines += ["单项否决问题请督促主办单位于10日内整改；待复核问题请在系统中确认或排除（monitor review）。", SIGN]
+    title = f"【每日摘要】{scope} {at.astimezone(tz):%Y-%m-%d}：新问题{len(new)}个，已恢复{len(gone)}个，未能核验{len(unchecked)}个"
+    return Message(title, "\n".join(lines))
+
+
+def platform_blocked(platform: str, blocked: int, total: int, at: datetime, tz: ZoneInfo) -> Message:
+    body = "\n".join([
+        f"平台 {platform} 在本次监测中有{blocked}/{total}个账号的采集被拦截（限流、验证码或访客墙）。",
+        "这些账号本次记为“未能核验”，不会据此判定问题。",
+        "请检查出口IP、访客Cookie与采集频率（[crawl] delay），必要时降低并发后重跑：monitor crawl --at …",
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ])
+    return Message(f"【运维告警】{platform} 平台大面积采集受阻（{blocked}/{total}）", body)
+
+
+def unverifiable_streak(a: Account, nights: int, last_reason: str | None, at: datetime, tz: ZoneInfo) -> Message:
+    body = "\n".join([
+        f"{a.name}（{account_platform(a)}）已连续{nights}晚未能核验（采集失败）。",
+        f"最近一次失败原因：{last_reason or '未记录'}",
+        "请核对登记表中的账号ID、访问链接、订阅源是否有效，或检查平台访问是否受限。",
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ])
+    return Message(f"【运维告警】{a.name} 连续{nights}晚未能核验", body)
