@@ -122,3 +122,19 @@ def add_dormant_case(session, at: datetime, *, profile_url: str, capture_ref: st
     session.add(finding)
     session.flush()
     return finding
+
+
+def write_capture(warc_dir, url: str, body: str, status: int = 200, run: str = "7") -> str:
+    """Write one exchange with the real WARC middleware (as a crawl would) and return its ref."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from spiders.middlewares.warc import WarcWriterMiddleware
+
+    mw = WarcWriterMiddleware(str(warc_dir), run)
+    req = Request(url)
+    resp = HtmlResponse(url, status=status, body=body.encode("utf-8"),
+                        headers={"Content-Type": "text/html; charset=utf-8"}, request=req)
+    mw.process_response(req, resp)
+    mw.spider_closed()
+    return req.meta["warc_ref"]
