@@ -1,0 +1,282 @@
+"""Classify a WeChat article page (``mp.weixin.qq.com/s/…``) and read its facts.
+
+Order (research §2.4): the 环境异常 captcha → ``blocked``; ``#js_content`` present →
+``ok``; then the failure pages — deleted by the publisher, violation (with the reason
+text), temporarily unavailable, account banned / closed, 参数错误. Every real page carries
+ad-template JavaScript (``nick_name: '微信广告'``, ``广告文案或辅助信息``…) and strings such
+as 违规 / 已注销 inside scripts, so text checks look at visible text only and ad signals
+at the body (``#js_content``) only.
+"""
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from parsel import Selector
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+# States a page can be in (stored as Post.state for the non-ok ones).
+OK, BLOCKED, DELETED, VIOLATION, UNAVAILABLE = "ok", "blocked", "deleted", "violation", "unavailable"
+ACCOUNT_BANNED, ACCOUNT_CLOSED, BAD_URL, UNKNOWN = "account_banned", "account_closed", "bad_url", "unknown"
+
+# Publish time, most authoritative first (research §2.3). Unix seconds unless noted.
+_TIME_PATTERNS: list[tuple[str, re.Pattern]] = [
+    ("ct", re.compile(r"\bvar\s+ct\s*=\s*([\"'])(\d{9,})\1")),
+    ("create_time", re.compile(r"\bvar\s+create_time\s*=\s*([\"'])(\d{9,})\1")),
+    ("window.ct", re.compile(r"\bwindow\.ct\s*=\s*([\"'])(\d{9,})\1")),
+    ("cgiDataNew.create_timestamp", re.compile(r"\bcreate_timestamp:\s*([\"'])(\d{9,})\1")),
+    ("cgiDataNew.ori_create_time", re.compile(r"\bori_create_time:\s*([\"'])(\d{9,})\1")),
+]
+# cgiDataNew's human form is Beijing wall-clock time without a zone.
+_CGI_LOCAL_TIME = re.compile(r"\bcreate_time:\s*JsDecode\('(\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?)'\)")
+
+_BIZ = re.compile(r"\bvar\s+biz\s*=\s*\"([^\"]+)\"")
+_APPUIN = re.compile(r"\bvar\s+appuin\s*=\s*\"[^\"]*\"\s*\|\|\s*\"([^\"]+)\"")
+_NICKNAME = re.compile(r"\bvar\s+nickname\s*=\s*htmlDecode\(\"([^\"]*)\"\)")
+# cgiDataNew's account name is JsDecode'd; the ad template's ``nick_name: '微信广告'`` is not.
+_CGI_NICKNAME = re.compile(r"\bnick_name:\s*JsDecode\('([^']*)'\)")
+_USER_NAME = re.compile(r"\bvar\s+user_name\s*=\s*\"(gh_[^\"]*)\"")
+_MID = re.compile(r"\bvar\s+mid\s*=\s*\"(\d+)\"")
+_IDX = re.compile(r"\bvar\s+idx\s*=\s*\"(\d+)\"")
+_SN = re.compile(r"\bvar\s+sn\s*=\s*\"([0-9a-f]+)\"")
+_COPYRIGHT = [
+    re.compile(r"\bvar\s+copyright_stat\s*=\s*\"(\d)\""),
+    re.compile(r"\bvar\s+_copyright_stat\s*=\s*\"(\d)\""),
+    re.compile(r"\bcopyright_stat:\s*[\"'](\d)[\"']"),
+]
+_CGI_DATA = re.compile(r"window\.cgiDataNew\s*=\s*\{")
+# The ad framework every page carries (research §2.5): its presence is normal, never a signal.
+_AD_TEMPLATE = re.compile(r"nick_name:\s*'微信广告'|广告文案或辅助信息|defaultMidAdData")
+_REPRINT_TEXT = "以下文章来源于"
+_SOURCE_LINE = re.compile(r"^\s*(?:文章|内容|信息|稿件)?(?:来源|转载自?|转自|原文来源)\s*[:：]", re.M)
+
+# Commercial content an account puts into its own body (research §2.5).
+_AD_MARKUP = {
+    "mini_program": re.compile(r"data-miniprogram-appid|weapp_text_link|weapp_image_link|<mp-miniprogram"),
+    "product_card": re.compile(r"<mpcps\b|mp-common-cpsad|js_product"),
+}
+_AD_WORDS = re.compile(r"(?<![\u4e00-\u9fff])(广告|推广|赞助)(?![\u4e00-\u9fff]{2,})")
+_SHOP_LINK = re.compile(r"https?://[^\s\"'<>]*(?:taobao\.com|tmall\.com|jd\.com|pinduoduo\.com|yangkeduo\.com|youzan\.com|weidian\.com)", re.I)
+
+
+@dataclass
+class ArticlePage:
+    state: str
+    reason: str | None = None  # the page's own words for a failure (e.g. the violation reason)
+    published_at: datetime | None = None
+    time_field: str | None = None  # which marker gave published_at
+    biz: str | None = None
+    nickname: str | None = None
+    user_name: str | None = None
+    mid: str | None = None
+    idx: str | None = None
+    sn: str | None = None
+    title: str | None = None
+    author: str | None = None
+    kind: str = "unknown"  # original, repost, unknown
+    kind_evidence: str | None = None
+    text: str | None = None
+    ad_signals: list[dict] = field(default_factory=list)
+
+
+def _visible_text(sel: Selector) -> str:
+    parts = sel.xpath("//body//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    if not parts:  # fragments without <body>
+        parts = sel.xpath("//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    return " ".join(" ".join(parts).split())
+
+
+def _norm(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def is_captcha(html: str, url: str | None = None, visible: str | None = None) -> bool:
+    if url and "wappoc_appmsgcaptcha" in url:
+        return True
+    if visible is None:
+        visible = _visible_text(Selector(text=html))
+    return "环境异常" in visible and ("完成验证" in visible or "去验证" in visible)
+
+
+def classify(html: str, url: str | None = None, sel: Selector | None = None) -> tuple[str, str | None]:
+    """(state, reason) of a fetched page, in the order described in the module docstring."""
+    sel = sel or Selector(text=html)
+    visible = None
+    if "环境异常" in html or (url and "captcha" in url):
+        visible = _visible_text(sel)
+        if is_captcha(html, url, visible):
+            return BLOCKED, "captcha: 环境异常"
+    if sel.css("#js_content"):
+        return OK, None
+    title = _norm(" ".join(sel.css(".weui-msg__title ::text").getall()))
+    if title:
+        if "已被发布者删除" in title or "deleted by the author" in title.lower():
+            return DELETED, title
+        if "违规" in title or "violat" in title.lower():
+            desc = _norm("".join(sel.css(".weui-msg__desc ::text").getall()))
+            return VIOLATION, f"{title}：{desc}" if desc else title
+    mesg = _norm(" ".join(sel.css(".mesg-block ::text").getall()))
+    if mesg:
+        return UNAVAILABLE, mesg
+    visible = visible if visible is not None else _visible_text(sel)
+    if "已被屏蔽" in visible or "封禁" in visible:
+        return ACCOUNT_BANNED, _excerpt(visible, ("已被屏蔽", "封禁"))
+    if "已注销" in visible:
+        return ACCOUNT_CLOSED, _excerpt(visible, ("已注销",))
+    if "参数错误" in visible:
+        return BAD_URL, "参数错误"
+    if title:
+        return UNAVAILABLE, title
+    return UNKNOWN, "unrecognised page (no #js_content, no known failure message)"
+
+
+def _excerpt(text: str, words: tuple[str, ...]) -> str:
+    for w in words:
+        i = text.find(w)
+        if i >= 0:
+            return text[max(0, i - 20): i + 20].strip()
+    return text[:40]
+
+
+def _first(pattern: re.Pattern, html: str, group: int = 1) -> str | None:
+    m = pattern.search(html)
+    return m.group(group) if m else None
+
+
+def publish_time(html: str, tz: ZoneInfo = SHANGHAI) -> tuple[datetime | None, str | None]:
+    """The article's own publish time and the marker it came from."""
+    for name, pattern in _TIME_PATTERNS:
+        raw = _first(pattern, html, 2)
+        if raw:
+            return datetime.fromtimestamp(int(raw), tz), name
+    raw = _first(_CGI_LOCAL_TIME, html)
+    if raw:
+        fmt = "%Y-%m-%d %H:%M:%S" if raw.count(":") == 2 else "%Y-%m-%d %H:%M"
+        return datetime.strptime(raw, fmt).replace(tzinfo=SHANGHAI).astimezone(tz), "cgiDataNew.create_time"
+    return None, None
+
+
+def _copyright_stat(html: str) -> str | None:
+    for pattern in _COPYRIGHT:
+        value = _first(pattern, html)
+        if value:
+            return value
+    return None
+
+
+def article_kind(html: str, sel: Selector, body_text: str) -> tuple[str, str | None]:
+    stat = _copyright_stat(html)
+    if stat == "1":
+        return "original", "copyright_stat=1"
+    if sel.css("#copyright_logo"):
+        return "original", "#copyright_logo"
+    if stat == "2":
+        return "repost", "copyright_stat=2"
+    card = _norm(" ".join(sel.css(".original_primary_card_tips ::text").getall()))
+    if _REPRINT_TEXT in card:
+        return "repost", card
+    m = _SOURCE_LINE.search(body_text)
+    if m:
+        return "repost", body_text[m.start(): m.start() + 40].strip()
+    return "unknown", None
+
+
+def body_of(sel: Selector) -> tuple[str, str]:
+    """(text, html) of ``#js_content`` — the article body and nothing else."""
+    node = sel.css("#js_content")
+    if not node:
+        return "", ""
+    lines = node.xpath(".//text()[not(ancestor::script) and not(ancestor::style)]").getall()
+    text = "\n".join(line.strip() for line in lines if line.strip())
+    return text, node.get() or ""
+
+
+def ad_signals(body_text: str, body_html: str, title: str | None = None) -> list[dict]:
+    """Commercial markers inside the body (and title) only; the page's ad framework is ignored."""
+    found: list[dict] = []
+    for name, pattern in _AD_MARKUP.items():
+        m = pattern.search(body_html)
+        if m:
+            found.append({"signal": name, "match": m.group(0)})
+    for source, text in (("title", title or ""), ("body", body_text)):
+        m = _AD_WORDS.search(text)
+        if m:
+            found.append({"signal": "ad_label", "where": source,
+                          "match": text[max(0, m.start() - 10): m.end() + 10].strip()})
+    m = _SHOP_LINK.search(body_html)
+    if m:
+        found.append({"signal": "shop_link", "match": m.group(0)})
+    return found
+
+
+def parse_article(html: str, url: str | None = None, tz: ZoneInfo = SHANGHAI) -> ArticlePage:
+    """Classify the page and, when it is a readable article, extract its facts."""
+    sel = Selector(text=html)
+    state, reason = classify(html, url, sel)
+    if state != OK:
+        return ArticlePage(state=state, reason=reason)
+    when, time_field = publish_time(html, tz)
+    text, body_html = body_of(sel)
+    title = (sel.css('meta[property="og:title"]::attr(content)').get()
+             or _norm(" ".join(sel.css("#activity-name ::text").getall())) or None)
+    nickname = _first(_NICKNAME, html)
+    nickname = htmllib.unescape(nickname) if nickname else (
+        _norm(" ".join(sel.css("#js_name ::text").getall())) or _first(_CGI_NICKNAME, html))
+    kind, evidence = article_kind(html, sel, text)
+    return ArticlePage(
+        state=OK, published_at=when, time_field=time_field,
+        biz=_first(_BIZ, html) or _first(_APPUIN, html), nickname=nickname or None,
+        user_name=_first(_USER_NAME, html), mid=_first(_MID, html), idx=_first(_IDX, html),
+        sn=_first(_SN, html), title=title, author=sel.css('meta[name="author"]::attr(content)').get(),
+        kind=kind, kind_evidence=evidence, text=text,
+        ad_signals=ad_signals(text, body_html, title),
+    )
+
+
+# ── markers, for the sandbox-vs-reality drift test ───────────────────────────
+ARTICLE_MARKERS: dict[str, object] = {
+    "var ct": _TIME_PATTERNS[0][1],
+    "var create_time": _TIME_PATTERNS[1][1],
+    "cgiDataNew": _CGI_DATA,
+    "cgiDataNew.create_time": _CGI_LOCAL_TIME,
+    "cgiDataNew.nick_name": _CGI_NICKNAME,
+    "var biz": _BIZ,
+    "var nickname": _NICKNAME,
+    "var user_name": _USER_NAME,
+    "var mid": _MID,
+    "var idx": _IDX,
+    "var sn": _SN,
+    "copyright_stat": _COPYRIGHT[0],
+    "_copyright_stat": _COPYRIGHT[1],
+    "ad template noise": _AD_TEMPLATE,
+    "#js_article": "#js_article",
+    "#js_content": "#js_content",
+    "#js_content hidden": '#js_content[style*="visibility: hidden"]',
+    "#activity-name": "#activity-name",
+    "#js_name": "#js_name",
+    "#publish_time": "#publish_time",
+    "og:title": 'meta[property="og:title"]',
+    "#copyright_logo": "#copyright_logo",
+    "reprint card": ".original_primary_card_tips",
+    "#copyright_info": "#copyright_info",
+    ".weui-msg__title": ".weui-msg__title",
+    ".weui-msg__desc": ".weui-msg__desc",
+    ".mesg-block": ".mesg-block",
+}
+
+
+def page_markers(html: str, markers: dict[str, object] = ARTICLE_MARKERS) -> set[str]:
+    """Names of the markers (regexes on the source, CSS selectors on the DOM) a page has."""
+    sel = Selector(text=html)
+    out = set()
+    for name, probe in markers.items():
+        if isinstance(probe, re.Pattern):
+            if probe.search(html):
+                out.add(name)
+        elif sel.css(probe):
+            out.add(name)
+    return out
