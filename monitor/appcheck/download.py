@@ -283,3 +283,16 @@ async def _full_check(transport: Transport, source: _Source, max_bytes: int, res
     result.details["crc_checked"] = True
     if bad is not None:
         result.fail(r.CORRUPT, f"CRC error in entry {bad}")
+
+
+async def verify_full(transport: Transport, result: CheckResult, max_bytes: int = DEFAULT_MAX_BYTES) -> CheckResult:
+    """Download the whole file a successful range check looked at: sha256 and a CRC test of
+    every entry (run when the version changed, see the spider's APP_FULL_DOWNLOAD)."""
+    if result.outcome != r.OK or result.sha256 or not result.final_url:
+        return result
+    source = _Source(transport, result.final_url, result.size, result)
+    try:
+        await _full_check(transport, source, max_bytes, result)
+    except TransportError as exc:
+        result.details["full_download_error"] = f"{exc.kind}: {exc.detail}"  # the range check stands
+    return result

@@ -47,7 +47,8 @@ class Transport(Protocol):
     bytes_transferred: int
 
     async def get(self, url: str, *, range: str | None = None, limit: int | None = None,
-                  headers: dict[str, str] | None = None) -> Fetched: ...
+                  headers: dict[str, str] | None = None, method: str = "GET",
+                  json_body: Any = None) -> Fetched: ...
 
 
 class HostPacer:
@@ -115,7 +116,8 @@ class HttpxTransport:
         await self.aclose()
 
     async def get(self, url: str, *, range: str | None = None, limit: int | None = None,
-                  headers: dict[str, str] | None = None) -> Fetched:
+                  headers: dict[str, str] | None = None, method: str = "GET",
+                  json_body: Any = None) -> Fetched:
         hdrs = dict(headers or {})
         if range:
             hdrs["Range"] = range
@@ -124,7 +126,8 @@ class HttpxTransport:
         body = bytearray()
         stopped = False
         try:
-            async with self.client.stream("GET", url, headers=hdrs, follow_redirects=True) as resp:
+            async with self.client.stream(method, url, headers=hdrs, follow_redirects=True,
+                                          json=json_body) as resp:
                 async for chunk in resp.aiter_raw():
                     body += chunk
                     if limit is not None and len(body) >= limit:

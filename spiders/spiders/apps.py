@@ -1,0 +1,226 @@
+"""The ``apps`` spider: every registered government app's channels, once per night.
+
+For each app account: the official download URL (range-based APK check; a landing page is
+opened in Chromium to find the download it starts), each store listing in
+``Account.store_ids``, and IPv6 reachability of the download host. Yields one AppCheckItem
+per channel (``download``, ``apple``, ``yyb``, …; ``checked_at`` = the crawl clock T) and then
+one ObservationItem(kind="app") per account. A check that could not be made is ``unknown``,
+never a failure.
+
+All HTTP goes through Scrapy's downloader (``engine.download_async``): middlewares, WARC
+capture, per-host download slots and delays apply to the range requests too. Servers that
+ignore Range are stopped after ``limit`` bytes through the ``bytes_received`` signal.
+
+Settings: APPLE_LOOKUP_URL, STORE_URLS, APP_FULL_DOWNLOAD (on_change | always | never; a
+full download with CRC test and sha256 when the download channel's version code differs
+from its last stored check), APP_MAX_DOWNLOAD_BYTES, APP_LANDING_BROWSER (bool),
+CHROMIUM_PATH, APP_CHECK_IPV6 (bool).
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from typing import Any, AsyncIterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import StopDownload
+from sqlalchemy import select
+
+from monitor.appcheck import result as R
+from monitor.appcheck.download import DEFAULT_MAX_BYTES, check_download, verify_full
+from monitor.appcheck.ipv6 import ipv6_support
+from monitor.appcheck.result import CheckResult
+from monitor.appcheck.stores import STORES
+from monitor.appcheck.transport import Fetched, classify_error
+from spiders.items import AppCheckItem, ObservationItem
+from spiders.spiders.base import AccountSpider
+from storage.db import make_engine, session_scope
+from storage.models import AppCheck
+
+DOWNLOAD = "download"
+
+
+class ScrapyTransport:
+    """monitor.appcheck's Transport over Scrapy's downloader."""
+
+    def __init__(self, spider: scrapy.Spider):
+        self.spider = spider
+        self.bytes_transferred = 0
+        spider.crawler.signals.connect(self._bytes_received, signal=signals.bytes_received)
+
+    def _bytes_received(self, data, request, spider=None):
+        limit = request.meta.get("appcheck_limit")
+        if limit:
+            got = request.meta["appcheck_got"] = request.meta.get("appcheck_got", 0) + len(data)
+            if got >= limit:
+                raise StopDownload(fail=False)
+
+    async def get(self, url: str, *, range: str | None = None, limit: int | None = None,
+                  headers: dict[str, str] | None = None, method: str = "GET", json_body: Any = None) -> Fetched:
+        hdrs = {"Accept-Encoding": "identity", **(headers or {})}
+        if range:
+            hdrs["Range"] = range
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False).encode()
+            hdrs["Content-Type"] = "application/json"
+        maxsize = self.spider.settings.getint("APP_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_BYTES)
+        req = scrapy.Request(url, method=method, headers=hdrs, body=body, dont_filter=True,
+                             meta={"appcheck_limit": limit,
+                                   "download_maxsize": maxsize + 1, "download_warnsize": 0})
+        try:
+            resp = await self.spider.crawler.engine.download_async(req)
+        except Exception as exc:  # Twisted/Scrapy raise many kinds: all mean "could not check"
+            raise classify_error(exc) from None
+        data = resp.body
+        stopped = "download_stopped" in resp.flags
+        if limit is not None and len(data) > limit:
+            data, stopped = data[:limit], True
+        self.bytes_transferred += len(resp.body)
+        urls = list(resp.meta.get("redirect_urls") or [])
+        reasons = list(resp.meta.get("redirect_reasons") or [])
+        hops = [{"url": u, "status": reasons[i] if i < len(reasons) else None,
+                 "location": (urls[i + 1] if i + 1 < len(urls) else resp.url)} for i, u in enumerate(urls)]
+        headers_out = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1") for k, v in resp.headers.items()}
+        return Fetched(resp.url, resp.status, headers_out, data, hops, stopped, resp.meta.get("warc_ref"))
+
+
+class AppsSpider(AccountSpider):
+    name = "apps"
+    platform = "app"
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.transport = ScrapyTransport(self)
+        self.previous = self._previous_versions()
+        limit = asyncio.Semaphore(max(1, self.settings.getint("CONCURRENT_REQUESTS", 8)))
+        done: asyncio.Queue = asyncio.Queue()
+        pending = 0
+
+        async def run(account) -> None:
+            async with limit:
+                try:
+                    items = await self.check_account(account)
+                except Exception as exc:  # one account's bug never stops the others
+                    self.logger.exception("app check of account %s failed", account.id)
+                    items = [ObservationItem(account_id=account.id, platform=self.platform, kind="app",
+                                             outcome="error", url=account.download_url, observed_at=self.at,
+                                             reason=f"check_error: {type(exc).__name__}: {exc}"[:200])]
+            await done.put(items)
+
+        tasks = []
+        for account in self.load_accounts():
+            tasks.append(asyncio.ensure_future(run(account)))
+            pending += 1
+            while not done.empty():
+                for item in done.get_nowait():
+                    yield item
+                pending -= 1
+        while pending:
+            for item in await done.get():
+                yield item
+            pending -= 1
+
+    def _previous_versions(self) -> dict[int, int]:
+        """Last stored version code of each account's download channel (one query)."""
+        engine = make_engine(self.settings.get("MONITOR_DATABASE_URL"))
+        try:
+            with session_scope(engine) as s:
+                rows = s.execute(select(AppCheck.account_id, AppCheck.version_code)
+                                 .where(AppCheck.channel == DOWNLOAD, AppCheck.version_code.is_not(None),
+                                        AppCheck.checked_at < self.at)
+                                 .order_by(AppCheck.checked_at, AppCheck.id)).all()
+        finally:
+            engine.dispose()
+        return {account_id: code for account_id, code in rows}  # later rows win
+
+    async def check_account(self, account) -> list[Any]:
+        items: list[Any] = []
+        results: list[tuple[str, CheckResult]] = []
+        if account.download_url:
+            results.append((DOWNLOAD, await self.check_download_channel(account)))
+        stores = account.store_ids or {}
+        urls = {"apple": self.settings.get("APPLE_LOOKUP_URL"), **(self.settings.getdict("STORE_URLS") or {})}
+        for store, store_id in sorted(stores.items()):
+            adapter = STORES.get(store)
+            if adapter is None or not urls.get(store):
+                results.append((store, CheckResult(url=None, outcome=R.UNKNOWN, reason="no_adapter",
+                                                   detail=f"no automatic check for store {store!r} ({store_id})")))
+                continue
+            try:
+                res = await adapter.check(self.transport, urls[store], str(store_id), account.platform_id)
+            except Exception as exc:  # an adapter bug is "could not check", never a failure
+                self.logger.exception("store %s check failed", store)
+                res = CheckResult(url=urls[store], outcome=R.UNKNOWN, reason="check_error", detail=str(exc)[:500])
+            results.append((store, res))
+        for channel, res in results:
+            items.append(AppCheckItem(account_id=account.id, channel=channel, checked_at=self.at, **vars(res)))
+        items.append(self._observation(account, results))
+        return items
+
+    async def check_download_channel(self, account) -> CheckResult:
+        url = account.download_url
+        expected = account.platform_id or None
+        maxsize = self.settings.getint("APP_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_BYTES)
+        res = await check_download(self.transport, url, expected, max_bytes=maxsize)
+        if res.reason == R.HTML_NOT_APK and self.settings.getbool("APP_LANDING_BROWSER", True):
+            res = await self._via_landing(url, expected, res, maxsize)
+        if res.outcome == R.OK and self._wants_full(account.id, res.version_code):
+            res = await verify_full(self.transport, res, maxsize)
+        if res.outcome != R.UNKNOWN and self.settings.getbool("APP_CHECK_IPV6", True):
+            parts = urlsplit(res.final_url or url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            res.ipv6, res.details["ipv6"] = await ipv6_support(parts.hostname or "", port)
+        return res
+
+    def _wants_full(self, account_id: int, version_code: int | None) -> bool:
+        policy = self.settings.get("APP_FULL_DOWNLOAD", "on_change")
+        if policy == "always":
+            return True
+        if policy == "never":
+            return False
+        return version_code is not None and self.previous.get(account_id) != version_code
+
+    async def _via_landing(self, url: str, expected, html_result: CheckResult, maxsize: int) -> CheckResult:
+        from monitor.appcheck.landing import resolve_landing
+
+        chromium = self.settings.get("CHROMIUM_PATH", "/usr/bin/chromium")
+        if not os.path.exists(chromium):
+            html_result.details["landing"] = {"error": f"no browser at {chromium}"}
+            return html_result
+        try:
+            landing = await resolve_landing(url, chromium)
+        except Exception as exc:  # the browser failing says nothing about the app
+            self.logger.warning("landing page %s could not be opened: %s", url, exc)
+            return CheckResult(url=url, outcome=R.UNKNOWN, reason="browser_error", detail=str(exc)[:500],
+                               final_url=html_result.final_url, redirects=html_result.redirects,
+                               bytes_transferred=html_result.bytes_transferred,
+                               details={"first": html_result.details.get("first")})
+        if not landing.download_url:
+            html_result.details["landing"] = landing.as_details()
+            return html_result
+        res = await check_download(self.transport, landing.download_url, expected, max_bytes=maxsize)
+        res.url = url
+        res.redirects = [{"url": url, "status": "landing_page_js", "location": landing.download_url}, *res.redirects]
+        res.bytes_transferred = (res.bytes_transferred or 0) + (html_result.bytes_transferred or 0)
+        res.details["landing"] = landing.as_details()
+        return res
+
+    def _observation(self, account, results: list[tuple[str, CheckResult]]) -> ObservationItem:
+        outcomes = {channel: res.outcome for channel, res in results}
+        if not results:
+            outcome, reason = "error", "no_channels: neither 下载地址 nor 应用商店 registered"
+        elif all(o == R.UNKNOWN for o in outcomes.values()):
+            outcome, reason = "error", "all channels could not be checked"
+        else:
+            outcome, reason = "ok", None
+        main = results[0][1] if results else None
+        return ObservationItem(
+            account_id=account.id, platform=self.platform, kind="app", outcome=outcome,
+            url=account.download_url or (main.url if main else None), observed_at=self.at, reason=reason,
+            request_count=sum(len(r.details.get("requests", [])) or 1 for _, r in results),
+            capture_ref=main.capture_ref if main else None,
+            details={"channels": {c: {"outcome": r.outcome, "reason": r.reason} for c, r in results}},
+        )
