@@ -31,6 +31,7 @@ ITEM_PIPELINES = {
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
 DOWNLOADER_MIDDLEWARES["spiders.middlewares.warc.WarcWriterMiddleware"] = 950  # every exchange as WARC records (evidence)
+DOWNLOADER_MIDDLEWARES["spiders.middlewares.visitor_cookies.WeiboVisitorCookies"] = 560  # Weibo visitor cookies, 432/418
 
 # Product keys (set by monitor at crawl time).
 MONITOR_DATABASE_URL = "sqlite:///var/monitor.db"
@@ -43,6 +44,8 @@ WEIBO_BASE_URL = "https://m.weibo.cn"
 WEIBO_COOKIES = ""
 WEIBO_COOKIE_COOLDOWN = 300.0
 WEIBO_PROFILE_REFRESH_DAYS = 7
+WEIBO_418_BACKOFF = 2.5  # seconds before the first retry after HTTP 418, doubled per retry
+WEIBO_MAX_PAGES = 30  # safety stop for one account's timeline paging
 WECHAT_BASE_URL = "https://mp.weixin.qq.com"
 WECHAT_TRUSTED_FEED_KINDS = ["wewe-rss", "we-mp-rss"]
 APPLE_LOOKUP_URL = "https://itunes.apple.com/lookup"

@@ -17,9 +17,12 @@ def main(argv: list[str]) -> int:
     limit_mb = overrides.pop("MONITOR_MEMORY_LIMIT_MB", None)
     if limit_mb:
         # Address-space cap: a leaking crawl dies alone instead of taking the daemon down.
-        # Chromium children are separate processes with their own limits.
+        # Only the soft limit: Chromium reserves far more address space than it uses and
+        # cannot start under it, so browser launchers lift the soft limit back to the hard
+        # one for their own subprocesses (spiders/middlewares/visitor_cookies.py).
         size = int(limit_mb) * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        resource.setrlimit(resource.RLIMIT_AS, (size, hard))
 
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings

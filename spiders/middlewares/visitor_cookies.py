@@ -1,0 +1,222 @@
+"""Weibo visitor cookies and "slow down" handling for requests marked ``meta["weibo"]``.
+
+m.weibo.cn answers HTTP 432 without visitor cookies (``SUB``/``SUBP``). They are obtained
+the way RSSHub does (research §1.3): a real browser (Debian Chromium through Playwright)
+loads the site's home page, goes through the visitor system's JavaScript, and we read the
+cookies it was given. They are put on every Weibo request (Scrapy's cookie jar keeps them).
+
+- Renewal on 432 or ``ok:-100``: one retry per request with renewed cookies. Concurrent
+  failures share one renewal (a generation counter), and a browser is launched at most
+  once per ``WEIBO_COOKIE_COOLDOWN`` seconds, so a wall of 432s never becomes a storm of
+  browser launches; inside the cool-down the 432 goes to the spider (``blocked``).
+- ``meta["weibo_fresh_cookies"]``: the spider's one retry after an ``ok:0 这里还没有内容``
+  placeholder; cookies younger than the cool-down count as fresh, older ones are renewed.
+- Operator cookies (``WEIBO_COOKIES``, "SUB=…; SUBP=…") replace the browser; they cannot be
+  renewed, and their values are never logged.
+- HTTP 418 ("slow down"): the retried request (Scrapy's RetryMiddleware, which runs after
+  this one on responses) waits ``WEIBO_418_BACKOFF·2ⁿ`` seconds, and every Weibo request is
+  spaced by an interval that doubles on each 418 and decays on each success.
+
+Priority 560: after RetryMiddleware (550) sees responses, before CookiesMiddleware (700)
+sees requests.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import resource
+import time
+from typing import Optional
+
+logger = logging.getLogger(__name__)
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def parse_cookie_string(text: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in (text or "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if sep and name:
+            out[name.strip()] = value.strip()
+    return out
+
+
+def is_login_required(body: bytes) -> bool:
+    if b'"ok"' not in body[:200] or b"-100" not in body[:200]:
+        return False
+    try:
+        return json.loads(body).get("ok") == -100
+    except (ValueError, AttributeError):
+        return False
+
+
+@contextlib.contextmanager
+def _unlimited_address_space():
+    """The crawl child caps its address space (soft RLIMIT_AS); Chromium reserves far more
+    than it uses and dies under that cap. Subprocesses started inside this block get the
+    hard limit instead; the crawl's own cap is restored right after."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    lifted = soft != hard
+    if lifted:
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+    try:
+        yield
+    finally:
+        if lifted:
+            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+@contextlib.asynccontextmanager
+async def _stopping(manager):
+    try:
+        yield manager
+    finally:
+        await manager.stop()
+
+
+class WeiboVisitorCookies:
+    def __init__(self, base_url: str, operator_cookies: str = "", cooldown: float = 300.0,
+                 chromium_path: str = "/usr/bin/chromium", user_agent: Optional[str] = None,
+                 backoff: float = 2.5, browser_timeout: float = 30.0):
+        self.home = base_url.rstrip("/") + "/"
+        self.cookies: dict[str, str] = parse_cookie_string(operator_cookies)
+        self.operator = bool(self.cookies)
+        self.cooldown = cooldown
+        self.chromium_path = chromium_path
+        self.user_agent = user_agent
+        self.backoff = backoff
+        self.browser_timeout = browser_timeout
+        self.generation = 1 if self.operator else 0
+        self.obtained_at: Optional[float] = time.monotonic() if self.operator else None
+        self.last_attempt: Optional[float] = None
+        self.last_error: Optional[str] = None
+        self.launches = 0
+        self.interval = 0.0
+        self._next_slot = 0.0
+        self._last_slowdown = float("-inf")
+        self._lock: Optional[asyncio.Lock] = None
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        s = crawler.settings
+        return cls(s.get("WEIBO_BASE_URL", "https://m.weibo.cn"), s.get("WEIBO_COOKIES", "") or "",
+                   s.getfloat("WEIBO_COOKIE_COOLDOWN", 300.0), s.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                   s.get("USER_AGENT"), s.getfloat("WEIBO_418_BACKOFF", 2.5),
+                   s.getfloat("DOWNLOAD_TIMEOUT", 30.0))
+
+    # ── requests ────────────────────────────────────────────────────────────
+    async def process_request(self, request, spider=None):
+        if not request.meta.get("weibo"):
+            return None
+        await self._pace(request)
+        if not self.operator:
+            if not self.cookies and self.generation == 0:
+                await self.renew(0, "first Weibo request")
+            elif request.meta.get("weibo_fresh_cookies") and not self._fresh():
+                await self.renew(self.generation, "placeholder answer, retry with fresh cookies")
+        if self.cookies:
+            request.cookies = dict(self.cookies)
+        request.meta["weibo_cookie_generation"] = self.generation
+        if self.last_error and not self.cookies:
+            request.meta["weibo_cookie_note"] = f"visitor cookies unavailable: {self.last_error}"
+        return None
+
+    async def _pace(self, request) -> None:
+        now = time.monotonic()
+        wait_until = max(request.meta.get("weibo_not_before", 0.0), now)
+        if self.interval > 0:
+            slot = max(self._next_slot, now)
+            self._next_slot = slot + self.interval
+            wait_until = max(wait_until, slot)
+        if wait_until > now:
+            await asyncio.sleep(wait_until - now)
+
+    # ── responses ───────────────────────────────────────────────────────────
+    async def process_response(self, request, response, spider=None):
+        if not request.meta.get("weibo"):
+            return response
+        if response.status == 418:
+            retries = request.meta.get("retry_times", 0)
+            now = time.monotonic()
+            request.meta["weibo_not_before"] = now + self.backoff * (2 ** retries)
+            # One burst of concurrent 418s is one "slow down", not many.
+            if now - self._last_slowdown > max(self.interval, self.backoff):
+                self.interval = min(max(self.interval * 2, 0.1), 10.0)
+                self._last_slowdown = now
+            return response
+        wall = response.status == 432 or (response.status == 200 and is_login_required(response.body))
+        if not wall:
+            if response.status == 200 and self.interval:
+                self.interval = 0.0 if self.interval < 0.05 else self.interval * 0.8
+            return response
+        if self.operator:
+            request.meta["weibo_cookie_note"] = "operator cookies (WEIBO_COOKIES) rejected: update them"
+            return response
+        if request.meta.get("weibo_cookie_retry"):
+            request.meta["weibo_cookie_note"] = "still refused after renewing visitor cookies"
+            return response
+        renewed = await self.renew(request.meta.get("weibo_cookie_generation", 0), f"HTTP {response.status}")
+        if not renewed:
+            request.meta["weibo_cookie_note"] = (f"visitor cookies not renewed ({self.last_error})" if self.last_error
+                                                 else "visitor cookies not renewed: cool-down after the last browser launch")
+            return response
+        retry = request.replace(dont_filter=True)
+        retry.meta["weibo_cookie_retry"] = True
+        return retry
+
+    # ── cookies ─────────────────────────────────────────────────────────────
+    def _fresh(self) -> bool:
+        return self.obtained_at is not None and time.monotonic() - self.obtained_at < self.cooldown
+
+    async def renew(self, seen_generation: int, why: str) -> bool:
+        """True when cookies newer than ``seen_generation`` are available afterwards."""
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            if self.generation != seen_generation and self.cookies:
+                return True  # renewed by a concurrent request meanwhile
+            now = time.monotonic()
+            if self.last_attempt is not None and now - self.last_attempt < self.cooldown:
+                return False
+            self.last_attempt = now
+            self.launches += 1
+            logger.info("weibo: obtaining visitor cookies with Chromium (%s; launch %d)", why, self.launches)
+            try:
+                cookies = await asyncio.wait_for(self._browser_cookies(), self.browser_timeout + 10)
+            except Exception as exc:  # any browser failure is reported on the accounts, not raised
+                self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+                logger.warning("weibo: visitor cookies could not be obtained: %s", self.last_error)
+                return False
+            self.cookies, self.last_error = cookies, None
+            self.generation += 1
+            self.obtained_at = time.monotonic()
+            logger.info("weibo: visitor cookies obtained (%s)", ", ".join(sorted(cookies)))
+            return True
+
+    async def _browser_cookies(self) -> dict[str, str]:
+        from playwright.async_api import async_playwright
+
+        with _unlimited_address_space():  # the Playwright driver starts here; Chromium inherits from it
+            manager = await async_playwright().start()
+        async with _stopping(manager) as pw:
+            with _unlimited_address_space():
+                browser = await pw.chromium.launch(executable_path=self.chromium_path, args=CHROMIUM_ARGS, headless=True)
+            try:
+                context = await browser.new_context(**({"user_agent": self.user_agent} if self.user_agent else {}))
+                page = await context.new_page()
+                await page.goto(self.home, wait_until="load", timeout=self.browser_timeout * 1000)
+                deadline = time.monotonic() + self.browser_timeout
+                while True:  # the visitor JavaScript may still be redirecting
+                    found = {c["name"]: c["value"] for c in await context.cookies(self.home)}
+                    if found.get("SUB") and found.get("SUBP"):
+                        return found
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(f"no SUB/SUBP cookies after loading {self.home} (page {page.url})")
+                    await asyncio.sleep(0.2)
+            finally:
+                await browser.close()
+

@@ -1,0 +1,382 @@
+"""Weibo spider: each registered Weibo account's profile and recent posts from m.weibo.cn.
+
+Per account and night:
+1. Profile ``getIndex?type=uid&value=UID`` — skipped while ``Account.profile_observed_at``
+   is younger than ``WEIBO_PROFILE_REFRESH_DAYS`` and the timeline containerid is known.
+2. Timeline: the ``tabsInfo`` weibo containerid (fallback ``107603UID``) paged by
+   ``cardlistInfo.since_id``; ``230413UID&page=N`` is the second route when the first one
+   answers the placeholder or a layout we do not know.
+3. ``statuses/extend?id=`` only for new truncated posts whose visible part hints at an ad
+   or carries an outside link (the ad signal may sit in the hidden rest).
+
+Paging stops at the first non-pinned post older than the check window (the
+``MONITOR_CHECK_WEEKS`` complete weeks before T), or — when an earlier successful
+observation already covered the window — at the newest post stored before (by id, or by
+time if it was deleted). Pinned posts never stop paging and are never the latest post.
+
+Coverage (``covered_from`` on the observation): the time of the oldest non-pinned post this
+crawl reached. Every post newer than it was seen, so the span [covered_from, T] is complete.
+When paging stopped at the stored newest post, that post's time is ≤ the previous
+successful observation's time, so the union of the two observations' spans is contiguous
+back to the previous one's ``covered_from``; that is why the incremental stop is only
+used when a previous ok observation exists. ``exhaustive`` means the timeline ended.
+
+Outcomes: ``ok``; ``not_found`` (the profile answers ``ok:0 这里还没有内容`` again after one
+retry with fresh visitor cookies); ``blocked`` (418/403/432 after renewal, ``ok:-100``, captcha
+JSON, visitor HTML, redirect loops, the placeholder on a timeline whose profile exists);
+``error`` (timeouts, 5xx, bad JSON, unknown layouts, with the reason). Never "no posts" from
+a failed fetch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any, Iterator, Optional
+from urllib.parse import urlencode
+
+import scrapy
+from sqlalchemy import and_, func, select
+from twisted.python.failure import Failure
+
+from spiders.items import ObservationItem, PostItem, ProfileItem
+from spiders.spiders.base import AccountSpider
+from spiders.weibo.cards import WeiboPost, ad_signals, parse_long_text, parse_timeline, plain_text
+from spiders.weibo.errors import LayoutError
+from spiders.weibo.payload import classify
+from spiders.weibo.profile import WeiboProfile, parse_profile
+from storage.db import make_engine, session_scope
+from storage.models import Observation, Post
+
+
+@dataclass
+class _Stored:
+    newest_id: Optional[str] = None
+    newest_at: Optional[datetime] = None
+    prev_ok_at: Optional[datetime] = None
+    prev_ok_from: Optional[datetime] = None
+    prev_exhaustive: bool = False
+
+
+@dataclass
+class _Run:
+    """One account's crawl state, carried through its chain of requests."""
+    account_id: int
+    uid: str
+    stored: _Stored
+    profile_due: bool
+    containerid: Optional[str] = None
+    requests: int = 0
+    posts: dict[str, WeiboPost] = field(default_factory=dict)
+    profile: Optional[WeiboProfile] = None
+    profile_status: str = "skipped"
+    route: str = "since_id"
+    pages: int = 0
+    oldest: Optional[datetime] = None
+    exhaustive: bool = False
+    stop: Optional[str] = None
+    placeholder_retried: bool = False
+    capture_ref: Optional[str] = None
+    main_url: Optional[str] = None
+    http_status: Optional[int] = None
+    long_queue: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class WeiboSpider(AccountSpider):
+    name = "weibo"
+    platform = "weibo"
+
+    # ── setup ───────────────────────────────────────────────────────────────
+    @property
+    def base(self) -> str:
+        return self.settings.get("WEIBO_BASE_URL", "https://m.weibo.cn").rstrip("/")
+
+    def window_start(self) -> datetime:
+        """Start of the first of the MONITOR_CHECK_WEEKS complete natural weeks before T."""
+        local = self.at
+        monday = datetime.combine(local.date() - timedelta(days=local.weekday()), time.min, tzinfo=self.tz)
+        return monday - timedelta(weeks=self.settings.getint("MONITOR_CHECK_WEEKS", 5))
+
+    def stored_history(self, account_ids: list[int]) -> dict[int, _Stored]:
+        """One query for each account's newest stored non-pinned post, one for its latest
+        successful timeline observation."""
+        out = {aid: _Stored() for aid in account_ids}
+        if not account_ids:
+            return out
+        engine = make_engine(self.settings.get("MONITOR_DATABASE_URL"))
+        try:
+            with session_scope(engine) as s:
+                live = and_(Post.account_id.in_(account_ids), Post.pinned.is_(False), Post.gone_at.is_(None),
+                            Post.published_at.is_not(None))
+                newest = (select(Post.account_id, func.max(Post.published_at).label("t"))
+                          .where(live).group_by(Post.account_id).subquery())
+                for aid, ppid, when in s.execute(
+                        select(Post.account_id, Post.platform_post_id, Post.published_at)
+                        .join(newest, and_(Post.account_id == newest.c.account_id, Post.published_at == newest.c.t))
+                        .where(live)):
+                    out[aid].newest_id, out[aid].newest_at = ppid, when
+                ok = and_(Observation.account_id.in_(account_ids), Observation.platform == "weibo",
+                          Observation.kind == "timeline", Observation.outcome == "ok")
+                latest = (select(Observation.account_id, func.max(Observation.observed_at).label("t"))
+                          .where(ok).group_by(Observation.account_id).subquery())
+                for aid, at, cov, exh in s.execute(
+                        select(Observation.account_id, Observation.observed_at, Observation.covered_from,
+                               Observation.exhaustive)
+                        .join(latest, and_(Observation.account_id == latest.c.account_id,
+                                           Observation.observed_at == latest.c.t)).where(ok)):
+                    out[aid].prev_ok_at, out[aid].prev_ok_from, out[aid].prev_exhaustive = at, cov, bool(exh)
+        finally:
+            engine.dispose()
+        return out
+
+    async def start(self):
+        for request in self.start_requests():
+            yield request
+
+    def start_requests(self):
+        accounts = self.load_accounts()
+        if isinstance(accounts, list):
+            history = self.stored_history([a.id for a in accounts])
+        else:
+            history = None  # distributed: accounts arrive one by one from the shared queue
+        refresh = timedelta(days=self.settings.getint("WEIBO_PROFILE_REFRESH_DAYS", 7))
+        for account in accounts:
+            stored = history[account.id] if history is not None else self.stored_history([account.id])[account.id]
+            facts = account.profile_facts or {}
+            fresh = (account.profile_observed_at is not None and facts.get("weibo_containerid")
+                     and self.at - account.profile_observed_at < refresh)
+            run = _Run(account.id, str(account.platform_id).strip(), stored, profile_due=not fresh,
+                       containerid=facts.get("weibo_containerid") if fresh else None)
+            if not run.uid.isdigit():
+                yield from self._finish(run, "error", f"账号ID {run.uid!r} is not a numeric Weibo uid")
+                continue
+            yield self._profile_request(run) if run.profile_due else self._timeline_request(run)
+
+    # ── requests ────────────────────────────────────────────────────────────
+    def _api(self, path: str, params: dict[str, Any], run: _Run, callback, fresh: bool = False) -> scrapy.Request:
+        url = f"{self.base}{path}?{urlencode(params)}"
+        return scrapy.Request(
+            url, callback=callback, errback=self._on_failure, dont_filter=True,
+            headers={"Accept": "application/json, text/plain, */*", "MWeibo-Pwa": "1",
+                     "X-Requested-With": "XMLHttpRequest", "Referer": f"{self.base}/u/{run.uid}"},
+            meta={"weibo": True, "run": run, "weibo_fresh_cookies": fresh, "handle_httpstatus_all": True},
+        )
+
+    def _profile_request(self, run: _Run, fresh: bool = False) -> scrapy.Request:
+        return self._api("/api/container/getIndex", {"type": "uid", "value": run.uid}, run, self.on_profile, fresh)
+
+    def _timeline_request(self, run: _Run, cursor: Optional[str] = None, fresh: bool = False) -> scrapy.Request:
+        if run.route == "page":
+            params = {"containerid": f"230413{run.uid}", "page": cursor or "1"}
+        else:
+            params = {"containerid": run.containerid or f"107603{run.uid}"}
+            if cursor:
+                params["since_id"] = cursor
+        return self._api("/api/container/getIndex", params, run, self.on_timeline, fresh)
+
+    @staticmethod
+    def _count(run: _Run, meta: dict[str, Any]) -> None:
+        run.requests += 1 + int(meta.get("retry_times", 0) or 0) + int(bool(meta.get("weibo_cookie_retry")))
+
+    def _classify(self, run: _Run, response):
+        self._count(run, response.meta)
+        got = classify(response.status, response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
+        note = response.meta.get("weibo_cookie_note")
+        if got.kind == "blocked" and note:
+            got.reason = f"{got.reason}; {note}"
+        return got
+
+    # ── callbacks ───────────────────────────────────────────────────────────
+    def on_profile(self, response):
+        run: _Run = response.meta["run"]
+        try:
+            got = self._classify(run, response)
+            run.http_status = response.status
+            if got.kind == "placeholder":
+                if not run.placeholder_retried:
+                    run.placeholder_retried = True
+                    yield self._profile_request(run, fresh=True)
+                    return
+                run.profile_status = "not_found"
+                yield from self._finish(run, "not_found", f"{got.reason} (again after a retry with fresh visitor cookies)",
+                                        url=response.url)
+                return
+            if got.kind != "ok":
+                run.profile_status = got.kind
+                yield from self._finish(run, got.kind, f"profile: {got.reason}", url=response.url)
+                return
+            run.profile = parse_profile(got.payload)
+            run.profile_status = "ok"
+            run.containerid = run.profile.weibo_containerid or f"107603{run.uid}"
+            run.placeholder_retried = False
+            yield self._timeline_request(run)
+        except LayoutError as exc:
+            yield from self._finish(run, "error", f"profile layout not understood: {exc}", url=response.url)
+        except Exception as exc:  # one account's surprise never stops the others
+            self.logger.exception("weibo %s: profile parse failed", run.uid)
+            yield from self._finish(run, "error", f"profile parse failed: {type(exc).__name__}: {exc}", url=response.url)
+
+    def on_timeline(self, response):
+        run: _Run = response.meta["run"]
+        try:
+            yield from self._timeline(run, response)
+        except LayoutError as exc:
+            if run.pages == 0 and run.route == "since_id":
+                run.notes.append(f"{response.url}: {exc}; tried the 230413 route")
+                run.route = "page"
+                yield self._timeline_request(run)
+                return
+            yield from self._finish(run, "error", f"timeline layout not understood: {exc}", url=response.url)
+        except Exception as exc:
+            self.logger.exception("weibo %s: timeline parse failed", run.uid)
+            yield from self._finish(run, "error", f"timeline parse failed: {type(exc).__name__}: {exc}", url=response.url)
+
+    def _timeline(self, run: _Run, response) -> Iterator[Any]:
+        got = self._classify(run, response)
+        if run.pages == 0:
+            run.capture_ref = response.meta.get("warc_ref")
+            run.main_url = response.url
+            run.http_status = response.status
+        if got.kind == "placeholder":
+            if not run.placeholder_retried:
+                run.placeholder_retried = True
+                yield self._timeline_request(run, response.meta.get("cursor"), fresh=True)
+                return
+            if run.pages == 0 and run.route == "since_id":
+                run.route = "page"
+                run.notes.append("placeholder on the 107603 route; tried the 230413 route")
+                yield self._timeline_request(run)
+                return
+            # The profile exists (or existed at the last refresh): an empty answer now is
+            # the platform holding back, not an account without posts.
+            yield from self._finish(run, "blocked", f"timeline: {got.reason} after a retry with fresh visitor cookies",
+                                    url=response.url)
+            return
+        if got.kind != "ok":
+            yield from self._finish(run, got.kind, f"timeline: {got.reason}", url=response.url)
+            return
+        page = parse_timeline(got.data, self.at, self.tz)
+        run.pages += 1
+        window = self.window_start()
+        incremental = self._incremental_ok(run, window)
+        for post in page.posts:
+            run.posts.setdefault(post.id, post)
+            if post.pinned:
+                continue
+            if run.oldest is None or post.published_at < run.oldest:
+                run.oldest = post.published_at
+            if post.published_at < window:
+                run.stop = "window covered"
+            elif incremental and (post.id == run.stored.newest_id or post.published_at <= run.stored.newest_at):
+                run.stop = "reached stored posts"
+        if run.stop:
+            yield from self._after_paging(run)
+            return
+        if not page.posts:
+            run.exhaustive = True
+            yield from self._after_paging(run)
+            return
+        if run.route == "page":
+            nxt = str(got.data.get("cardlistInfo", {}).get("page") or "") or None
+        else:
+            nxt = page.since_id
+        if nxt is None:
+            run.exhaustive = True
+        elif run.pages >= self.settings.getint("WEIBO_MAX_PAGES", 30):
+            run.notes.append(f"stopped after {run.pages} pages (WEIBO_MAX_PAGES)")
+        else:
+            run.placeholder_retried = False
+            request = self._timeline_request(run, nxt)
+            request.meta["cursor"] = nxt
+            yield request
+            return
+        yield from self._after_paging(run)
+
+    @staticmethod
+    def _incremental_ok(run: _Run, window: datetime) -> bool:
+        s = run.stored
+        return (s.newest_at is not None and s.prev_ok_at is not None and s.newest_at <= s.prev_ok_at
+                and (s.prev_exhaustive or (s.prev_ok_from is not None and s.prev_ok_from <= window)))
+
+    def _after_paging(self, run: _Run) -> Iterator[Any]:
+        newest_known = run.stored.newest_at
+        run.long_queue = [p.id for p in run.posts.values()
+                          if p.needs_long_text and (newest_known is None or p.published_at > newest_known)]
+        yield from self._next_long_or_finish(run)
+
+    def _next_long_or_finish(self, run: _Run) -> Iterator[Any]:
+        if run.long_queue:
+            pid = run.long_queue.pop(0)
+            request = self._api("/api/statuses/extend", {"id": pid}, run, self.on_long_text)
+            request.meta["post_id"] = pid
+            request.errback = self._on_long_failure
+            yield request
+            return
+        yield from self._finish(run, "ok", None)
+
+    def on_long_text(self, response):
+        run: _Run = response.meta["run"]
+        pid = response.meta["post_id"]
+        got = self._classify(run, response)
+        try:
+            if got.kind != "ok":
+                raise LayoutError(got.reason or got.kind)
+            full = parse_long_text(got.payload)
+            post = run.posts[pid]
+            post.ad_signals = ad_signals(full)
+            post.text_html = full
+            post.text = plain_text(full)
+            post.truncated = False
+        except Exception as exc:
+            run.notes.append(f"long text of {pid} not read: {exc}")
+        yield from self._next_long_or_finish(run)
+
+    def _on_long_failure(self, failure: Failure):
+        run: _Run = failure.request.meta["run"]
+        self._count(run, failure.request.meta)
+        run.notes.append(f"long text of {failure.request.meta['post_id']} not read: {failure.getErrorMessage()}")
+        yield from self._next_long_or_finish(run)
+
+    def _on_failure(self, failure: Failure):
+        request = failure.request
+        run: _Run = request.meta["run"]
+        self._count(run, request.meta)
+        message = failure.getErrorMessage() or failure.type.__name__
+        name = failure.type.__name__ if failure.type else "Exception"
+        if "redirect" in message.lower():
+            outcome, reason = "blocked", f"redirect loop: {message}"
+        elif "Timeout" in name or "timeout" in message.lower():
+            outcome, reason = "error", f"timeout: {message}"
+        else:
+            outcome, reason = "error", f"{name}: {message}"
+        yield from self._finish(run, outcome, reason, url=request.url)
+
+    # ── output ──────────────────────────────────────────────────────────────
+    def _finish(self, run: _Run, outcome: str, reason: Optional[str], url: Optional[str] = None) -> Iterator[Any]:
+        at = self.at
+        if run.profile is not None:
+            p = run.profile
+            yield ProfileItem(account_id=run.account_id, observed_at=at, name=p.screen_name, verified=p.verified,
+                              verified_type=str(p.verified_type) if p.verified_type is not None else None,
+                              verified_reason=p.verified_reason, facts=p.facts())
+        for post in run.posts.values():
+            yield PostItem(
+                account_id=run.account_id, platform_post_id=post.id, published_at=post.published_at,
+                kind=post.kind, pinned=post.pinned, title=post.text[:60] or None, text=post.text[:2000],
+                url=f"{self.base}/status/{post.bid or post.id}", time_source="api", ad_signals=post.ad_signals,
+                details={"created_at": post.created_at, "time_precision": post.time_precision,
+                         "truncated": post.truncated, **({"retweeted": post.retweeted} if post.retweeted else {})},
+            )
+        ok = outcome == "ok"
+        # No non-pinned post at all: the crawl still saw [T, T] completely (and, when
+        # exhaustive, that there is nothing before).
+        covered = (run.oldest or at) if ok else None
+        yield ObservationItem(
+            account_id=run.account_id, platform="weibo", kind="timeline", outcome=outcome,
+            url=run.main_url or url, observed_at=at, http_status=run.http_status, reason=reason,
+            covered_from=covered, exhaustive=ok and run.exhaustive, request_count=run.requests,
+            capture_ref=run.capture_ref,
+            details={"profile": run.profile_status, "pages": run.pages, "route": run.route, "stop": run.stop,
+                     "notes": run.notes, "uid": run.uid},
+            seen_post_ids=[p.id for p in run.posts.values()] if ok else None,
+        )
