@@ -6,11 +6,13 @@ import asyncio
 import gzip
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 
 from storage.models import Account, Finding, Observation, Post
+from tests.fixtures.core import TZ
 
 
 class PageServer:
@@ -138,3 +140,23 @@ def write_capture(warc_dir, url: str, body: str, status: int = 200, run: str = "
     mw.process_response(req, resp)
     mw.spider_closed()
     return req.meta["warc_ref"]
+
+
+LATEST_DAYS = 400
+
+
+def dormant(app, at, page_server, path="/u/1000000002"):
+    latest = at - timedelta(days=LATEST_DAYS)
+    url = page_server.url + path
+    page_server.pages[path] = (200, profile_html("崇川公安", [(latest.astimezone(TZ), "置顶：欢迎关注崇川公安")]))
+    ref = write_capture(app.settings.warc_dir, url, page_server.pages[path][1])
+    with app.session() as s:
+        f = add_dormant_case(s, at, profile_url=url, capture_ref=ref, latest_days=LATEST_DAYS)
+        return f.id, latest.astimezone(TZ), url
+
+
+def flip_byte(path: Path) -> None:
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
