@@ -6,7 +6,7 @@ from the scenario's ``platform: app`` accounts (key ``download``) plus a fixed c
 
 Behaviours (``serve``):
   apk (``file``; ``ranges: false`` ignores Range)      truncated (``file``, ``keep`` fraction)
-  html (a web page served as .apk)                     empty (0-byte file)
+  html (a web page served as .apk; ``pad`` bytes)      empty (0-byte file)
   status (``code``: 404, 500 …)                        login_redirect (302 → an SSO login page)
   expired (403 with an OSS-style XML error body)       landing (JS starts the download for Android
   large (``size_mb``: a signed APK made on demand)      UAs, shows an App Store link for iPhone)
@@ -203,7 +203,8 @@ def register(app: web.Application, world: World) -> None:
             return serve_bytes(request, _zip_no_manifest(), content_type="application/zip", ranges=ranges, filename=name)
         if kind == "html":
             # Soft-404 pages ignore Range, as most CMS error pages do.
-            return _count(request, web.Response(text=_HTML_AS_APK, content_type="text/html", charset="utf-8"))
+            page = _HTML_AS_APK + "<!-- " + "x" * int(b.get("pad", 0)) + " -->"  # ``pad``: a big page
+            return _count(request, web.Response(text=page, content_type="text/html", charset="utf-8"))
         if kind == "status":
             code = int(b.get("code", 404))
             return _count(request, web.Response(status=code, text=f"<html><body><h1>{code}</h1></body></html>",
