@@ -100,3 +100,39 @@ def test_recheck_that_agrees_packages_both_captures(dormant_wechat):
     assert NAME in (folder / "page.html").read_text(encoding="utf-8")
     # Running the stage again changes nothing: the veto has its package.
     assert recheck_and_package(app, T) == {"vetoes": 0}
+
+
+def test_dormant_weibo_account_of_the_demo_gets_a_full_package(sandbox, demo_registry, sqlite_url, tmp_path):
+    """The demo's 崇川公安 (uid 1000000002) last posted 20 days before T, with a 400-day-old
+    pinned post on top: crawl, detect, re-check, package; the screenshot shows the name and
+    the latest post's date."""
+    from monitor.registry import UrlBases, read_registry, upsert_accounts
+
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "autothrottle": False})
+    parsed = read_registry(demo_registry, UrlBases.from_settings(app.settings))
+    with app.session() as s:
+        upsert_accounts(s, [r for r in parsed.records if r.values["platform"] == "weibo"])
+    crawl = run_crawl(app, T, ["weibo"])
+    assert crawl.ok, crawl.log_path.read_text()[-4000:]
+    run_detection(app, T)
+    with app.session() as s:
+        acc = s.scalar(select(Account).where(Account.platform_id == "1000000002"))
+        vetoes = list(s.scalars(select(Finding).where(Finding.rule == "veto.no_update_2w")))
+    assert [f.account_id for f in vetoes] == [acc.id], "only 崇川公安 is dormant among the demo's Weibo accounts"
+
+    counts = recheck_and_package(app, T)
+    assert counts["packages"] == 1, counts
+    with app.session() as s:
+        f = s.get(Finding, vetoes[0].id)
+        pid, latest = f.evidence_id, f.facts["latest_post_at"]
+    folder = Path(app.settings.evidence_dir) / pid
+    assert verify_package(folder).ok
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    shot = manifest["screenshot"]
+    assert shot["ok"] and shot["checks"]["text_contains:崇川公安"], manifest["notes"]
+    from datetime import datetime
+    latest_text = f"{datetime.fromisoformat(latest):%Y-%m-%d %H:%M}"
+    assert latest_text in (folder / "page.html").read_text(encoding="utf-8")
+    assert shot["final_url"].endswith("/weibo/u/1000000002")  # through the visitor wall, as a person would
+    roles = {e["role"] for e in manifest["captures"]["warc"] if "error" not in e}
+    assert roles == {"crawl", "recheck"}
