@@ -1,0 +1,101 @@
+"""Turn ReportData into plain rows the templates and the workbook print (no logic in templates)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markupsafe import Markup
+
+from monitor.reports.data import AccountReport, ReportData
+from monitor.reports.thumbnails import thumbnail_data_uri
+from monitor.reports.timeline import silences, timeline_svg
+from monitor.reports.wording import (
+    GROUP_ZH,
+    STATE_ZH,
+    account_platform,
+    facts_text,
+    fmt_time,
+)
+
+VERDICT_CLASS = {"合格": "pass", "不合格": "fail", "未能核验": "unknown"}
+
+
+@dataclass
+class FindingRow:
+    rule: str
+    group: str
+    name: str
+    detail: str
+    state: str
+    facts: str
+    evidence_link: str | None = None
+    thumbnail: str | None = None
+    evidence_id: str | None = None
+
+
+@dataclass
+class AccountView:
+    id: int
+    name: str
+    platform: str
+    host_unit: str
+    district: str
+    verdict: str
+    verdict_class: str
+    score: int | None
+    vetoes: list[str]
+    deductions: list[tuple[str, int]]
+    pending: list[str]
+    findings: list[FindingRow] = field(default_factory=list)
+    advisories: list[FindingRow] = field(default_factory=list)
+    svg: Markup = Markup("")
+    posts: int = 0
+    originals: int = 0
+    last_post: str = ""
+    longest_silence: int | None = 0
+
+
+def rule_label(data: ReportData, rule_id: str) -> tuple[str, str, str]:
+    """(name_zh, detail_zh, group) for a rule id; unknown ids are shown as they are."""
+    if rule_id in data.rules:
+        r = data.rules.get(rule_id)
+        return r.name_zh, r.detail_zh, r.group
+    return rule_id, "", "advisory"
+
+
+def account_view(data: ReportData, r: AccountReport, out_dir: Path, thumbnails: bool = True) -> AccountView:
+    a, c = r.account, r.card
+    view = AccountView(
+        id=a.id, name=a.name, platform=account_platform(a), host_unit=a.host_unit,
+        district=a.district or "未登记", verdict=c.verdict, verdict_class=VERDICT_CLASS.get(c.verdict, "unknown"),
+        score=c.score,
+        vetoes=[rule_label(data, v)[0] + "：" + rule_label(data, v)[1] for v in c.vetoes],
+        deductions=[(rule_label(data, k)[0], int(v)) for k, v in sorted(c.deductions.items()) if v],
+        pending=[rule_label(data, p)[0] for p in c.pending],
+    )
+    for f in r.findings:
+        name, detail, group = rule_label(data, f.rule)
+        row = FindingRow(f.rule, GROUP_ZH.get(group, group), name, detail, STATE_ZH.get(f.state, f.state),
+                         facts_text(f.facts or {}, data.tz))
+        ev = r.evidence.get(f.id)
+        if ev is not None:
+            row.evidence_id = ev.id
+            row.evidence_link = ev.link_from(out_dir)
+            if thumbnails and ev.screenshot is not None:
+                row.thumbnail = thumbnail_data_uri(ev.screenshot)
+        (view.advisories if group == "advisory" else view.findings).append(row)
+    times = [(p.published_at, p.kind) for p in r.posts]
+    view.posts = len(times)
+    view.originals = sum(1 for _, k in times if k == "original")
+    latest = max([t for t, _ in times] + ([r.last_post_before] if r.last_post_before else []), default=None)
+    view.last_post = fmt_time(latest, data.tz, with_zone=False) if latest else "无记录"
+    # An account that could not be checked shows only what was collected: an empty chart of a
+    # failed crawl must not read as a silence.
+    known = c.verdict != "未能核验"
+    veto_days = data.rules.params.veto_days
+    gaps = silences([t for t, _ in times], c.period_start, data.at, r.last_post_before, 1) if known else []
+    view.longest_silence = int(max((g.days for g in gaps), default=0)) if known else None
+    if a.platform != "app":
+        view.svg = Markup(timeline_svg(times, c.period_start, data.at, data.tz, r.last_post_before,
+                                       veto_days if known else None, a.name))
+    return view
