@@ -65,7 +65,7 @@ def apple_record(acc, spec: dict, at) -> dict[str, Any]:
         "features": ["iosUniversal"], "fileSizeBytes": str(spec.get("size", 86507520)),
         "formattedPrice": "免费", "genreIds": ["6000", "6012"], "genres": ["商务", "生活"],
         "ipadScreenshotUrls": [], "isGameCenterEnabled": False, "isVppDeviceBasedLicensingEnabled": True,
-        "kind": "software", "languageCodesISO2A": ["ZH"], "minimumOsVersion": "12.0", "price": 0.00,
+        "kind": "software", "languageCodesISO2A": ["ZH"], "minimumOsVersion": "12.0", "price": 0,
         "primaryGenreId": 6000, "primaryGenreName": "Business",
         "releaseDate": _utc(at - timedelta(days=float(spec.get("first_days_ago", 1500)))),
         "releaseNotes": "修复已知问题，提升使用体验。", "screenshotUrls": [],

@@ -1,0 +1,85 @@
+"""The ``apps`` spider end to end: demo registry → run_crawl(app, T, ["apps"]) → AppCheck rows."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from monitor.crawl import run_crawl
+from monitor.registry import UrlBases, read_registry, upsert_accounts
+from storage.models import Account, AppCheck, Observation
+from tests.fixtures.core import T, make_app
+
+
+def _import(app, registry_path):
+    parsed = read_registry(registry_path, UrlBases.from_settings(app.settings))
+    assert not parsed.invalid, [str(p) for p in parsed.invalid]
+    with app.session() as s:
+        upsert_accounts(s, parsed.records)
+
+
+def test_apps_spider_on_demo(sandbox, demo_registry, sqlite_url, tmp_path):
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0})
+    _import(app, demo_registry)
+    result = run_crawl(app, T, ["apps"])
+    assert result.ok, result.log_path.read_text()[-4000:]
+    with app.session() as s:
+        ids = {a.platform_id: a.id for a in s.scalars(select(Account).where(Account.platform == "app"))}
+        rows = {(c.account_id, c.channel): c for c in s.scalars(select(AppCheck))}
+        obs = {o.account_id: o for o in s.scalars(select(Observation).where(Observation.kind == "app"))}
+    log = result.log_path.read_text()[-3000:]
+    baitong = ids["cn.gov.nantong.baitong"]
+    assert set(k for k in rows if k[0] == baitong) == {(baitong, "download"), (baitong, "apple"), (baitong, "yyb")}, log
+    d = rows[(baitong, "download")]
+    assert (d.outcome, d.package, d.version_code, d.version_name) == ("ok", "cn.gov.nantong.baitong", 340, "3.4.0")
+    assert (d.min_sdk, d.target_sdk, d.signature_schemes) == (24, 34, ["v2", "v3"])
+    assert d.checked_at == T and d.capture_ref
+    # First sight of this version: the whole file was fetched for the CRC test and sha256.
+    assert d.sha256 and d.details["crc_checked"] is True
+    assert d.ipv6 == "cannot_test"  # the sandbox is an IPv4 loopback literal
+    assert rows[(baitong, "apple")].outcome == "ok" and rows[(baitong, "apple")].store_version == "3.4.0"
+    assert rows[(baitong, "yyb")].outcome == "ok"
+    cc = rows[(ids["cn.gov.chongchuan.app"], "download")]
+    assert (cc.outcome, cc.reason) == ("fail", "truncated")
+    tzw = ids["cn.gov.tzw.app"]
+    assert (rows[(tzw, "download")].outcome, rows[(tzw, "download")].reason) == ("fail", "login_redirect")
+    assert rows[(tzw, "download")].redirects[0]["status"] == 302
+    assert rows[(tzw, "apple")].outcome == "ok"  # a working store: broken link is not a veto
+    assert set(obs) == set(ids.values()) and all(o.outcome == "ok" for o in obs.values())
+    assert obs[baitong].details["channels"]["download"]["outcome"] == "ok"
+
+
+def test_second_night_same_version_skips_full_download(sandbox, demo_registry, sqlite_url, tmp_path):
+    from datetime import timedelta
+
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0})
+    _import(app, demo_registry)
+    with app.session() as s:
+        baitong = s.scalar(select(Account.id).where(Account.platform_id == "cn.gov.nantong.baitong"))
+    assert run_crawl(app, T - timedelta(days=1), ["apps"], account_ids=[baitong]).ok
+    sandbox.world.state["apps_bytes"].clear()
+    result = run_crawl(app, T, ["apps"], account_ids=[baitong])
+    assert result.ok, result.log_path.read_text()[-4000:]
+    with app.session() as s:
+        latest = s.scalars(select(AppCheck).where(AppCheck.channel == "download").order_by(AppCheck.checked_at)).all()
+    assert [c.checked_at for c in latest] == [T - timedelta(days=1), T]
+    assert latest[0].sha256 and latest[1].sha256 is None  # unchanged version: range check only
+    assert latest[1].outcome == "ok"
+    assert sandbox.world.state["apps_bytes"]["/apps/download/baitong.apk"] == latest[1].bytes_transferred
+
+
+def test_unreachable_download_host_is_unknown(sandbox, sqlite_url, tmp_path):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = sock.getsockname()[1]
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "retries": 0})
+    with app.session() as s:
+        s.add(Account(name="测试应用", platform="app", host_unit="测试单位", platform_id="cn.gov.test",
+                      download_url=f"http://127.0.0.1:{dead}/app.apk", store_ids={}))
+    result = run_crawl(app, T, ["apps"])
+    assert result.ok, result.log_path.read_text()[-4000:]
+    with app.session() as s:
+        check = s.scalar(select(AppCheck))
+        obs = s.scalar(select(Observation))
+    assert (check.outcome, check.reason) == ("unknown", "connection_refused"), check.detail
+    assert obs.outcome == "error"
