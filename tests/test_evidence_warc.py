@@ -84,3 +84,22 @@ def test_crawl_writes_readable_warc_records_with_refs(tmp_path, page_server):
             assert rec.payload.decode("utf-8") == text
     assert refs[base + "/missing"][0] == 404
     assert "崇川公安" in refs[base + "/plain"][2]
+
+
+def test_bodies_above_the_cap_are_cut_and_marked(tmp_path):
+    from scrapy import Request
+    from scrapy.http import Response
+
+    from spiders.middlewares.warc import WarcWriterMiddleware
+
+    mw = WarcWriterMiddleware(str(tmp_path), None, max_body=1000)
+    req = Request("http://127.0.0.1:9/app.apk")
+    body = bytes(range(256)) * 40
+    mw.process_response(req, Response(req.url, body=body, request=req))
+    mw.spider_closed()
+    rec = read_ref(tmp_path, req.meta["warc_ref"])
+    assert req.meta["warc_ref"].startswith("adhoc/spider-")
+    assert rec.payload == body[:1000]
+    with (tmp_path / req.meta["warc_ref"].split("#")[0]).open("rb") as fh:
+        [truncated] = [r.rec_headers.get_header("WARC-Truncated") for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert truncated == "length"

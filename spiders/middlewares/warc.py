@@ -28,6 +28,23 @@ DEFAULT_MAX_BODY = 20 * 1024 * 1024
 _RENAMED = {b"transfer-encoding"}
 
 
+class _ViewReader(io.RawIOBase):
+    """Reads a slice of a body Scrapy already holds, chunk by chunk, without copying it whole
+    (``BytesIO(memoryview)`` would copy)."""
+
+    def __init__(self, view: memoryview):
+        self._view, self._pos = view, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:
+        n = min(len(buf), len(self._view) - self._pos)
+        buf[:n] = self._view[self._pos:self._pos + n]
+        self._pos += n
+        return n
+
+
 def _headers(scrapy_headers) -> list[tuple[str, str]]:
     out = []
     for key, values in scrapy_headers.items():
@@ -99,7 +116,7 @@ class WarcWriterMiddleware:
         ip = getattr(response, "ip_address", None)
         if ip is not None:
             warc_headers["WARC-IP-Address"] = str(ip)
-        resp_rec = w.create_warc_record(response.url, "response", payload=io.BytesIO(view),
+        resp_rec = w.create_warc_record(response.url, "response", payload=_ViewReader(view),
                                         length=len(view), http_headers=http,
                                         warc_headers_dict=warc_headers)
 
