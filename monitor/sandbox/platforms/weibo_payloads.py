@@ -42,9 +42,13 @@ def created_at(when: datetime, at: datetime, relative: bool) -> str:
             f"{local:%H:%M:%S} {off} {local.year}")
 
 
+def follower_number(acc: SandboxAccount) -> int:
+    return int(acc.get("followers", 8000 + int(acc.id[-3:]) * 137))
+
+
 def followers(acc: SandboxAccount) -> Any:
     """Counts of 10,000 and more are display strings ("14.5万"), as the real API gives."""
-    n = int(acc.get("followers", 8000 + int(acc.id[-3:]) * 137))
+    n = follower_number(acc)
     return f"{n / 10000:.1f}万" if n >= 10000 else n
 
 
@@ -69,12 +73,18 @@ def user_dict(acc: SandboxAccount, base: str, full: bool = True) -> dict[str, An
         "mbtype": 12 if verified else 0, "urank": 20, "mbrank": 3, "follow_me": False, "following": False,
         "follow_count": int(acc.get("follow_count", 120)),
     })
+    # The profile's userInfo gives big counts as display strings; a post's user as numbers.
     fc = followers(acc)
-    user["followers_count"] = fc
-    if full and isinstance(fc, str):
-        user["followers_count_str"] = fc
+    if full:
+        user["followers_count"] = fc
+        if isinstance(fc, str):
+            user["followers_count_str"] = fc
+    else:
+        user["followers_count"] = follower_number(acc)
     user.update({"cover_image_phone": "https://wx1.sinaimg.cn/crop.0.0.640.640.640/cover.jpg",
                  "avatar_hd": f"https://wx1.sinaimg.cn/orj480/{acc.id}.jpg", "like": False, "like_me": False})
+    if not full:
+        user["badge"] = {"user_name_certificate": 1}
     return user
 
 
