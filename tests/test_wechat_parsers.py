@@ -16,7 +16,7 @@ from tests.fixtures.core import TZ, T
 
 
 @pytest.fixture(scope="module")
-def wechat_pages(request):
+def wechat_pages():
     from tests.fixtures.core import REAL_FIXTURES
 
     folder = REAL_FIXTURES / "wechat"

@@ -4,7 +4,7 @@ trap, a feed answering 500, articles behind the captcha, and incremental nights.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -65,6 +65,7 @@ def test_demo_accounts_each_feed_shape_and_the_aggregator_trap(sandbox, demo_app
     assert [p.published_at for p in posts] == own_times("MzA5MDAwMDAwMQ==", 10)
     assert {(p.time_source, p.kind, p.state) for p in posts} == {("article", "original", "ok")}
     assert obs.covered_from == posts[-1].published_at and obs.exhaustive is False
+    assert obs.capture_ref and obs.request_count == 1 + 10 + 1  # feed, articles, aboutbiz
     assert (acc.observed_verified, acc.observed_verified_reason) == (True, "南通市教育局")
     assert acc.profile_facts["认证主体"] == "南通市教育局" and acc.profile_facts["认证类型"] == "政府"
 
@@ -81,7 +82,6 @@ def test_demo_accounts_each_feed_shape_and_the_aggregator_trap(sandbox, demo_app
     assert (obs.outcome, obs.details["feed_kind"], obs.details["feed_trusted"]) == ("ok", "json-feed", False)
     assert [round((T - p.published_at) / timedelta(days=1)) for p in posts] == [30, 37, 44]
     assert all(p.time_source == "article" for p in posts)
-    from datetime import datetime
     assert all(T - timedelta(days=1) < datetime.fromisoformat(p.details["feed_date"]) <= T for p in posts)
     assert obs.covered_from == T - timedelta(days=44)  # the silent fortnight is proven
 
