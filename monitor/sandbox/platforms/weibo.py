@@ -133,7 +133,7 @@ def register(app: web.Application, world: World) -> None:
   xhr.open("POST", {json.dumps(PREFIX + "/visitor/genvisitor")});
   xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
   xhr.onload = function () {{
-    var m = xhr.responseText.match(/"tid":\s*"([^"]+)"/);
+    var m = xhr.responseText.match(/"tid":\\s*"([^"]+)"/);
     if (!m) return;
     location.replace({json.dumps(PREFIX + "/visitor/visitor?a=incarnate&t=")} + encodeURIComponent(m[1]) +
       "&w=2&c=095&gc=&cb=cross_domain&from=weibo&url=" + encodeURIComponent(back));
