@@ -53,7 +53,11 @@ def tongbao_rows(data: ReportData) -> tuple[list[dict], list[dict]]:
     vetoed, deducted = [], []
     for r in sorted(data.accounts, key=lambda r: (r.account.host_unit, r.account.name)):
         c, a = r.card, r.account
-        facts = {f.rule: facts_text(f.facts or {}, data.tz) for f in r.findings}
+        facts: dict[str, str] = {}
+        for f in r.findings:  # a rule found in several cases (weeks, channels) lists them all
+            text = facts_text(f.facts or {}, data.tz)
+            if text:
+                facts[f.rule] = f"{facts[f.rule]}；{text}" if f.rule in facts else text
         base = {"host_unit": a.host_unit, "name": a.name, "platform": account_platform(a), "score": c.score}
         if c.vetoes:
             problems = []

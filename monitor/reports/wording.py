@@ -80,7 +80,10 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
     checks = facts.get("confirming_checks") or ([facts["failing"]] if isinstance(facts.get("failing"), dict) else [])
     for c in checks[:3]:
         if isinstance(c, dict):
-            parts.append("、".join(str(c[k]) for k in ("channel", "outcome", "reason", "checked_at") if c.get(k)))
+            said = [str(c[k]) for k in ("channel", "outcome", "reason") if c.get(k)]
+            if c.get("checked_at"):
+                said.append(fmt_time(c["checked_at"], tz, with_zone=False))
+            parts.append("、".join(said))
     if facts.get("interaction_closed"):
         parts.append("评论/留言/私信功能已关闭")
     return "；".join(parts)
