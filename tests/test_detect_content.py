@@ -144,6 +144,9 @@ def test_commercial_ads_detector_is_suspected_per_post(app, history):
     ("南通市教育局办公室", True),
     ("南通市卫健委疾控科", True),
     ("南通市创文指挥部", True),
+    ("南通发改规划科", True),          # abbreviated agency name, internal-unit ending
+    ("海门税务一股", True),
+    ("南通科技", False),               # 科 inside a word, not an ending
     ("南通市疫情防控工作专班", True),
     ("南通市人民政府办公室", False),
     ("中共南通市委办公室", False),

@@ -33,6 +33,7 @@ def internal_unit_hits(name: str | None, lexicon: Lexicon) -> list[str]:
     s = strip_suffixes(re.sub(r"\s+", "", unicodedata.normalize("NFKC", name)),
                        lexicon.verification_suffixes)
     hits = [m for m in lexicon.internal_unit_markers if m in s]
+    hits += [e for e in lexicon.internal_unit_endings if len(s) > len(e) + 1 and s.endswith(e)]
     if not _LEGIT_OFFICE.search(s):
         m = _internal_unit_pattern(tuple(lexicon.agency_stems),
                                    tuple(lexicon.internal_unit_suffixes)).search(s)

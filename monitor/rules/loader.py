@@ -95,6 +95,9 @@ class Lexicon(_Strict):
     shopping_cues: tuple[str, ...]
     ad_whitelist: tuple[str, ...]
     internal_unit_suffixes: tuple[str, ...]
+    # Endings that mark an internal unit even after an abbreviated agency name
+    # (南通发改规划科): agencies themselves are never named …科 or …股.
+    internal_unit_endings: tuple[str, ...] = ()
     internal_unit_markers: tuple[str, ...]
     agency_stems: tuple[str, ...]
     generic_terms: tuple[str, ...]
