@@ -13,7 +13,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
@@ -34,6 +34,8 @@ class WeiboPlatform(_Section):
     cookies: SecretStr | None = None
     cookie_cooldown: float = 300.0  # seconds between browser launches for visitor cookies
     profile_refresh_days: int = 7
+    backoff_418: float = 2.5  # seconds before retrying a 418 ("slow down"), doubling each time
+    max_pages: int = 30  # timeline pages per account per night at most
 
 
 class WechatPlatform(_Section):
@@ -41,6 +43,7 @@ class WechatPlatform(_Section):
     # Feed kinds whose item dates are real publish times (used only when the article page
     # cannot be fetched). Aggregators that stamp crawl times must not be listed.
     trusted_feed_kinds: list[str] = Field(default_factory=lambda: ["wewe-rss", "we-mp-rss"])
+    aboutbiz_refresh_days: float = 7.0  # 认证主体 changes rarely: re-read it weekly
 
 
 class ApplePlatform(_Section):
@@ -55,7 +58,8 @@ class Platforms(_Section):
     weibo: WeiboPlatform = WeiboPlatform()
     wechat: WechatPlatform = WechatPlatform()
     apple: ApplePlatform = ApplePlatform()
-    yyb: StorePlatform = StorePlatform(url="https://sj.qq.com/appdetail")
+    # 应用宝's JSON app-info API (its sj.qq.com pages are HTML).
+    yyb: StorePlatform = StorePlatform(url="https://upage.html5.qq.com/wechat-apkinfo")
     huawei: StorePlatform = StorePlatform(url="https://appgallery.huawei.com/app")
     xiaomi: StorePlatform = StorePlatform(url="https://app.mi.com/details")
     vivo: StorePlatform = StorePlatform(url="https://h5coml.vivo.com.cn/h5coml/appdetail_h5")
@@ -85,6 +89,15 @@ class Crawl(_Section):
     unverifiable_alert_nights: int = 3
 
 
+class Apps(_Section):
+    # When to download a whole APK (CRC test and sha256): when its version changed,
+    # every night, or never (range checks only).
+    full_download: Literal["on_change", "always", "never"] = "on_change"
+    max_download_bytes: int = 512 * 1024 * 1024
+    landing_browser: bool = True  # open JavaScript landing pages in Chromium
+    check_ipv6: bool = True  # Annex §13: AAAA lookup and an IPv6 connection to the download host
+
+
 class Rules(_Section):
     file: str = ""
     app_confirm_checks: int = 2
@@ -99,6 +112,7 @@ class Rules(_Section):
 
 class Evidence(_Section):
     tsa_url: str = ""
+    warc_max_body_mb: int = 20  # larger bodies are archived cut, marked WARC-Truncated
     tsa_ca_file: str = ""  # PEM of the TSA's CA: copied into each package, used by verify
     browser_restart_after: int = 50
     capture_timeout: float = 60.0
@@ -135,6 +149,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     platforms: Platforms = Platforms()
     crawl: Crawl = Crawl()
+    apps: Apps = Apps()
     rules: Rules = Rules()
     evidence: Evidence = Evidence()
     alerts: Alerts = Alerts()

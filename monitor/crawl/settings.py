@@ -8,6 +8,12 @@ from typing import Any
 from monitor.config import Settings, parse_duration
 
 
+def _veto_days(settings: Settings) -> int:
+    from monitor.rules import load_ruleset
+
+    return load_ruleset(settings).params.veto_days
+
+
 def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
                     account_ids: list[int] | None = None) -> dict[str, Any]:
     c = settings.crawl
@@ -34,6 +40,16 @@ def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
         "WEIBO_COOKIES": p.weibo.cookies.get_secret_value() if p.weibo.cookies else "",
         "WEIBO_COOKIE_COOLDOWN": p.weibo.cookie_cooldown,
         "WEIBO_PROFILE_REFRESH_DAYS": p.weibo.profile_refresh_days,
+        "WEIBO_418_BACKOFF": p.weibo.backoff_418,
+        "WEIBO_MAX_PAGES": p.weibo.max_pages,
+        "WECHAT_ABOUTBIZ_REFRESH_DAYS": p.wechat.aboutbiz_refresh_days,
+        # The feed verdict needs the veto window of the rule set in force.
+        "WECHAT_VETO_DAYS": _veto_days(settings),
+        "APP_FULL_DOWNLOAD": settings.apps.full_download,
+        "APP_MAX_DOWNLOAD_BYTES": settings.apps.max_download_bytes,
+        "APP_LANDING_BROWSER": settings.apps.landing_browser,
+        "APP_CHECK_IPV6": settings.apps.check_ipv6,
+        "MONITOR_WARC_MAX_BODY": settings.evidence.warc_max_body_mb * 1024 * 1024,
         "WECHAT_BASE_URL": p.wechat.base_url.rstrip("/"),
         "WECHAT_TRUSTED_FEED_KINDS": list(p.wechat.trusted_feed_kinds),
         "APPLE_LOOKUP_URL": p.apple.lookup_url,
