@@ -6,7 +6,6 @@ relies on: the parent reads outcomes from the database.
 from __future__ import annotations
 
 import json
-import resource
 import sys
 
 
@@ -14,16 +13,9 @@ def main(argv: list[str]) -> int:
     settings_file, *spider_names = argv
     with open(settings_file, encoding="utf-8") as fh:
         overrides = json.load(fh)
-    limit_mb = overrides.pop("MONITOR_MEMORY_LIMIT_MB", None)
-    if limit_mb:
-        # Address-space cap: a leaking crawl dies alone instead of taking the daemon down.
-        # Only the soft limit: Chromium reserves far more address space than it uses and
-        # cannot start under it, so browser launchers lift the soft limit back to the hard
-        # one for their own subprocesses (spiders/middlewares/visitor_cookies.py).
-        size = int(limit_mb) * 1024 * 1024
-        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        resource.setrlimit(resource.RLIMIT_AS, (size, hard))
-
+    # The memory limit is enforced by the parent watching this process's RSS
+    # (monitor/crawl/runner.py): an address-space rlimit here would also stop Chromium,
+    # which reserves far more address space than it uses.
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
     import os

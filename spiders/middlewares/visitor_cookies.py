@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import resource
 import time
 from typing import Optional
 
@@ -52,22 +51,6 @@ def is_login_required(body: bytes) -> bool:
         return json.loads(body).get("ok") == -100
     except (ValueError, AttributeError):
         return False
-
-
-@contextlib.contextmanager
-def _unlimited_address_space():
-    """The crawl child caps its address space (soft RLIMIT_AS); Chromium reserves far more
-    than it uses and dies under that cap. Subprocesses started inside this block get the
-    hard limit instead; the crawl's own cap is restored right after."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    lifted = soft != hard
-    if lifted:
-        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
-    try:
-        yield
-    finally:
-        if lifted:
-            resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 @contextlib.asynccontextmanager
@@ -200,11 +183,9 @@ class WeiboVisitorCookies:
     async def _browser_cookies(self) -> dict[str, str]:
         from playwright.async_api import async_playwright
 
-        with _unlimited_address_space():  # the Playwright driver starts here; Chromium inherits from it
-            manager = await async_playwright().start()
+        manager = await async_playwright().start()
         async with _stopping(manager) as pw:
-            with _unlimited_address_space():
-                browser = await pw.chromium.launch(executable_path=self.chromium_path, args=CHROMIUM_ARGS, headless=True)
+            browser = await pw.chromium.launch(executable_path=self.chromium_path, args=CHROMIUM_ARGS, headless=True)
             try:
                 context = await browser.new_context(**({"user_agent": self.user_agent} if self.user_agent else {}))
                 page = await context.new_page()
