@@ -3,6 +3,7 @@ what could not be checked, what was sent and where the report and evidence are."
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -15,12 +16,17 @@ from storage.models import EvidencePackage, Finding
 
 
 def _rule_names(app: App) -> dict[str, str]:
+    """Annex 2 indicator names; where one name covers several rules (内容不更新 is both
+    "2 weeks without an update" and "the APP cannot be downloaded"), the 评分细则 says which."""
     try:
         from monitor.rules import load_ruleset
 
-        return {r.id: r.name_zh for r in load_ruleset(app.settings)}
+        rules = list(load_ruleset(app.settings))
     except Exception:  # the summary still prints rule ids if the rule set cannot be read
         return {}
+    shared = Counter(r.name_zh for r in rules)
+    return {r.id: r.name_zh if shared[r.name_zh] == 1 else f"{r.name_zh}（{r.detail_zh.rstrip('。').split('，')[0]}）"
+            for r in rules}
 
 
 def score_table(app: App, at: datetime) -> Table:
@@ -30,7 +36,7 @@ def score_table(app: App, at: datetime) -> Table:
     cards = score_json(app, at)
     table = Table(title=f"政务新媒体检查结果  监测时间点 {at.isoformat()}", show_lines=False)
     for col in ("账号", "平台", "结论", "得分", "单项否决", "扣分", "待复核"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     style = {"合格": "green", "不合格": "bold red", "未能核验": "yellow"}
     for c in sorted(cards, key=lambda c: ({"不合格": 0, "未能核验": 1, "合格": 2}.get(c["verdict"], 3), c["account_name"])):
         vetoes = "、".join(names.get(v, v) for v in c.get("vetoes", []))
@@ -51,7 +57,7 @@ def print_summary(app: App, at: datetime, console: Console, report_dir: Path | N
             console.print(f"  → {m.get('target', m.get('to', '?'))}: {m.get('title', '')}", highlight=False)
     with app.session() as s:
         packages = s.execute(select(EvidencePackage.path, Finding.rule).join(
-            Finding, Finding.id == EvidencePackage.finding_id, isouter=True)).all()
+            Finding, Finding.id == EvidencePackage.finding_id).where(Finding.at == at)).all()
     if packages:
         console.print("\n[bold]证据包 evidence packages[/]:")
         for path, rule in packages:

@@ -39,6 +39,8 @@ def demo_settings(workdir: Path, sandbox_url: str) -> Settings:
 
 def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, at: str = DEMO_AT) -> int:
     console = console or Console()
+    if not console.is_terminal:
+        console = Console(width=150)  # logs and CI: room for the Chinese indicator names
     T = resolve_at(at)
     if workdir.exists():
         shutil.rmtree(workdir)
