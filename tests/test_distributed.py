@@ -1,0 +1,235 @@
+"""Distributed mode on the real PostgreSQL and Redis: a shared account queue, N worker
+processes, a worker killed with SIGKILL, per-run keys, concurrent upserts."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from threading import Event
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import redis
+from sqlalchemy import func, select
+
+from monitor.crawl import run_crawl
+from monitor.cycle.stages import StageContext
+from monitor.distributed import DistributedCrawlError, distributed_crawl, run_worker
+from monitor.registry import UrlBases, read_registry, upsert_accounts
+from monitor.sandbox.registry import write_scale_registry
+from monitor.sandbox.scenario import ScaleScenario
+from spiders.distributed import AccountQueue, RunKeys, enqueue, requeue_processing
+from storage.models import Account, Observation, Post, Run
+from storage.types import utcnow
+from tests.fixtures.core import T, make_app
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+REDIS_URL = os.environ.get("MONITOR_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REPO = Path(__file__).resolve().parents[1]
+TEST_SPIDERS = {"weibo": "dist_weibo", "wechat": "dist_wechat"}
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of our own, and every key under it removed afterwards."""
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is not usable: {exc}")
+    prefix = f"monitor-test-{uuid.uuid4().hex[:10]}"
+    yield prefix
+    keys = list(client.scan_iter(f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+@pytest.fixture
+def posts_server():
+    """Serves a scenario's posts as JSON, split in two halves (two requests per account)."""
+    servers = []
+
+    def start(scenario):
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                parts = urlsplit(self.path)
+                _, _, platform, account_id = parts.path.split("/")
+                half = int(parse_qs(parts.query)["half"][0])
+                acc = scenario.account(platform, account_id)
+                if acc is None:
+                    self.send_response(404)
+                    self.end_headers()
+                    return
+                body = json.dumps([{"id": p.id, "published_at": p.published_at.isoformat(),
+                                    "kind": p.kind if p.kind in ("original", "repost") else "unknown",
+                                    "text": (p.text or "")[:200]}
+                                   for i, p in enumerate(acc.posts) if i % 2 == half]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
+        return f"http://127.0.0.1:{srv.server_address[1]}"
+
+    yield start
+    for srv in servers:
+        srv.shutdown()
+        srv.server_close()
+
+
+def _import_scale(app, scenario, tmp_path, base) -> int:
+    path = write_scale_registry(tmp_path / "scale.csv", scenario, base)
+    parsed = read_registry(path, UrlBases.from_settings(app.settings))
+    assert not parsed.invalid, [str(p) for p in parsed.invalid[:5]]
+    with app.session() as s:
+        upsert_accounts(s, parsed.records)
+    return len(parsed.records)
+
+
+def _crawl_ctx(app, at=T) -> StageContext:
+    with app.session() as s:
+        row = Run(kind="crawl", at=at, started_at=utcnow(), outcome="running")
+        s.add(row)
+        s.flush()
+        run_id = row.id
+    return StageContext(app, at, None, run_id=run_id)
+
+
+def _settings(pg_url, tmp_path, prefix, **crawl):
+    crawl = {"redis_url": REDIS_URL, "redis_prefix": prefix, "heartbeat_ttl": 3, "delay": 0,
+             "concurrency": 16, "retries": 0, **crawl}
+    return make_app(pg_url, tmp_path, crawl=crawl)
+
+
+def _spider_settings(base):
+    return {"SPIDER_MODULES": ["tests.distributed_spider"], "DIST_TEST_BASE": base,
+            "DOWNLOADER_MIDDLEWARES": {}, "LOG_LEVEL": "INFO"}
+
+
+def _observations_per_account(app, run_id) -> dict[int, int]:
+    with app.session() as s:
+        return dict(s.execute(select(Observation.account_id, func.count()).where(Observation.run_id == run_id)
+                              .group_by(Observation.account_id)).all())
+
+
+def _post_set(app) -> set[tuple]:
+    with app.session() as s:
+        return set(s.execute(select(Account.platform_id, Post.platform_post_id, Post.published_at)
+                             .join(Account, Account.id == Post.account_id)).all())
+
+
+def _start_worker(tmp_path, pg_url, prefix, n) -> tuple[subprocess.Popen, Path]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.update(MONITOR_DATABASE_URL=pg_url, MONITOR_CRAWL__REDIS_URL=REDIS_URL, MONITOR_CRAWL__REDIS_PREFIX=prefix,
+               MONITOR_CRAWL__HEARTBEAT_TTL="3", MONITOR_CRAWL__DELAY="0", MONITOR_CRAWL__CONCURRENCY="16",
+               MONITOR_CRAWL__RETRIES="0", MONITOR_WARC_DIR=str(tmp_path / f"w{n}" / "warc"),
+               PYTHONPATH=str(REPO))
+    log = tmp_path / f"worker{n}.log"
+    proc = subprocess.Popen([sys.executable, "-c", "from monitor.cli import main; main()", "worker", "--once"],
+                            env=env, cwd=tmp_path, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    return proc, log
+
+
+def _stop_workers(workers) -> None:
+    """--once workers exit by themselves when the run is done; never leave one behind."""
+    for proc, _ in workers:
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+def _logs(tmp_path) -> str:
+    out = []
+    for p in sorted(tmp_path.rglob("*.log")):
+        out.append(f"==== {p}\n" + p.read_text(errors="replace")[-3000:])
+    return "\n".join(out)
+
+
+class _Background:
+    """distributed_crawl in a thread (it blocks until the workers are done)."""
+
+    def __init__(self, fn, *args, **kwargs):
+        self.result = self.error = None
+        self.thread = threading.Thread(target=self._run, args=(fn, args, kwargs), daemon=True)
+        self.thread.start()
+
+    def _run(self, fn, args, kwargs):
+        try:
+            self.result = fn(*args, **kwargs)
+        except BaseException as exc:  # handed to the test thread
+            self.error = exc
+
+    def join(self, timeout):
+        self.thread.join(timeout)
+        assert not self.thread.is_alive(), "distributed crawl did not finish in time"
+        if self.error:
+            raise self.error
+        return self.result
+
+
+def test_three_workers_one_killed_every_account_observed_once_and_posts_match_single_process(
+        pg_url, sqlite_url, tmp_path, redis_prefix, posts_server):
+    scenario = ScaleScenario(int(os.environ.get("DIST_N", "2000")), T, seed=7)
+    base = posts_server(scenario)
+    app = _settings(pg_url, tmp_path, redis_prefix)
+    total = _import_scale(app, scenario, tmp_path, base)
+    assert total == scenario.n
+    ctx = _crawl_ctx(app)
+    workers = [_start_worker(tmp_path, pg_url, redis_prefix, n) for n in range(3)]
+    try:
+        coord = _Background(distributed_crawl, ctx, TEST_SPIDERS, _spider_settings(base), poll=0.5)
+        # Halfway through, kill one worker and its crawl child with SIGKILL (a machine dying).
+        victim, _ = workers[0]
+        deadline = time.monotonic() + 120
+        while sum(_observations_per_account(app, ctx.run_id).values()) < total // 2:
+            assert time.monotonic() < deadline and coord.thread.is_alive(), _logs(tmp_path)
+            time.sleep(0.2)
+        client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+        children = [json.loads(client.get(k))["pid"] for k in client.scan_iter(f"{redis_prefix}:run:*:hb:*")
+                    if f":{victim.pid}/" in k]
+        assert children, "the victim worker has no crawl child heartbeating"
+        for pid in [victim.pid, *children]:
+            os.kill(pid, signal.SIGKILL)
+        counts = coord.join(150)
+    finally:
+        _stop_workers(workers)
+    per_account = _observations_per_account(app, ctx.run_id)
+    assert len(per_account) == total, _logs(tmp_path)
+    assert set(per_account.values()) == {1}, {a: n for a, n in per_account.items() if n != 1}
+    assert counts["observations"] == total and counts["observations_ok"] == total
+    assert counts["workers"] == 3 and counts["unobserved"] == 0
+    assert counts["requeued"] >= 1  # the victim's in-flight accounts went to the others
+    assert [p.returncode for p, _ in workers[1:]] == [0, 0]
+
+    # The same scenario crawled by one local process stores exactly the same posts.
+    single = make_app(sqlite_url, tmp_path / "single", crawl={"delay": 0, "concurrency": 16})
+    _import_scale(single, scenario, tmp_path, base)
+    result = run_crawl(single, T, ["dist_weibo", "dist_wechat"], extra=_spider_settings(base))
+    assert result.ok, result.log_path.read_text()[-3000:]
+    assert _post_set(app) == _post_set(single)
+    assert len(_post_set(app)) > 10 * total
