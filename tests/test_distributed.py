@@ -233,3 +233,122 @@ def test_three_workers_one_killed_every_account_observed_once_and_posts_match_si
     assert result.ok, result.log_path.read_text()[-3000:]
     assert _post_set(app) == _post_set(single)
     assert len(_post_set(app)) > 10 * total
+
+
+def test_queue_hands_each_account_to_one_worker_and_requeues_a_dead_workers_accounts(redis_prefix):
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    keys = RunKeys(f"{redis_prefix}:run:1-abc")
+    enqueue(client, keys, "weibo", [1, 2, 3], ttl=60)
+    a = AccountQueue(client, keys, "weibo", "host:1/1", ttl=60)
+    b = AccountQueue(client, keys, "weibo", "host:2/1", ttl=60)
+    assert [a.take(), b.take(), a.take(), b.take()] == [1, 2, 3, None]
+    a.ack(1)
+    assert a.in_flight() == [3] and b.in_flight() == [2]
+    # Worker a dies holding account 3: it goes back, counted, and b gets it.
+    assert requeue_processing(client, keys, a.processing_key, max_attempts=2, ttl=60) == (1, 0)
+    assert b.take() == 3
+    # Handed out max_attempts times: given up instead of killing worker after worker.
+    assert requeue_processing(client, keys, b.processing_key, max_attempts=2, ttl=60) == (1, 1)
+    assert client.lrange(keys.queue("weibo"), 0, -1) == ["2"]
+    assert 0 < client.ttl(keys.queue("weibo")) <= 60 and 0 < client.ttl(keys.attempts) <= 60
+
+
+def _serve_in_thread(app, once=True):
+    stop = Event()
+    t = threading.Thread(target=run_worker, args=(app, stop), kwargs={"once": once, "poll": 0.2}, daemon=True)
+    t.start()
+    return stop, t
+
+
+def test_second_run_is_not_suppressed_by_first_runs_fingerprints_and_old_keys_expire(
+        pg_url, tmp_path, redis_prefix, posts_server):
+    scenario = ScaleScenario(30, T, seed=3)
+    base = posts_server(scenario)
+    app = _settings(pg_url, tmp_path, redis_prefix, redis_key_ttl="1h")
+    _import_scale(app, scenario, tmp_path, base)
+    # Keep the fingerprints after each crawl (as a killed worker would): they must not leak.
+    extra = {**_spider_settings(base), "SCHEDULER_PERSIST": True}
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    for at in (T, T + timedelta(days=1)):
+        ctx = _crawl_ctx(app, at)
+        stop, t = _serve_in_thread(app)
+        try:
+            counts = _Background(distributed_crawl, ctx, TEST_SPIDERS, extra, poll=0.2).join(120)
+        finally:
+            stop.set()
+            t.join(30)
+        per_account = _observations_per_account(app, ctx.run_id)
+        assert len(per_account) == 30 and set(per_account.values()) == {1}, _logs(tmp_path)
+        assert counts["observations_ok"] == 30
+    fingerprints = list(client.scan_iter(f"{redis_prefix}:run:*:dupefilter:*"))
+    assert {k.split(":run:")[1].split(":")[0] for k in fingerprints}.__len__() == 2  # one set per run
+    ttls = {k: client.ttl(k) for k in client.scan_iter(f"{redis_prefix}:*")}
+    assert all(0 < ttl <= 3600 for ttl in ttls.values()), ttls
+
+
+def _upsert_worker(pg_url, account_id, rounds, barrier, errors):
+    from spiders.items import ObservationItem, PostItem
+    from spiders.pipelines import StoragePipeline
+
+    pipe = StoragePipeline(pg_url, None)
+    pipe.open_spider()
+    try:
+        barrier.wait()
+        for r in range(rounds):
+            for i in range(200):
+                pipe.process_item(PostItem(account_id=account_id, platform_post_id=f"p{i}",
+                                           published_at=T - timedelta(hours=i), kind="original", text=f"r{r}"))
+            pipe.process_item(ObservationItem(account_id=account_id, platform="weibo", kind="timeline", outcome="ok",
+                                              url="http://127.0.0.1/x", observed_at=T))
+    except Exception as exc:  # reported to the test
+        errors.put(f"{type(exc).__name__}: {exc}")
+    finally:
+        pipe.close_spider()
+
+
+def test_two_workers_upserting_the_same_posts_on_postgresql_never_duplicate(pg_url):
+    import multiprocessing as mp
+
+    from storage.db import make_engine, session_scope
+
+    engine = make_engine(pg_url)
+    with session_scope(engine) as s:
+        acc = Account(name="并发测试", platform="weibo", host_unit="测试单位", platform_id="2999999999")
+        s.add(acc)
+        s.flush()
+        account_id = acc.id
+    ctx = mp.get_context("spawn")
+    barrier, errors = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_upsert_worker, args=(pg_url, account_id, 15, barrier, errors)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    problems = []
+    while not errors.empty():
+        problems.append(errors.get())
+    assert not problems and [p.exitcode for p in procs] == [0, 0], problems
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Post)) == 200
+        assert s.scalar(select(func.count(func.distinct(Post.platform_post_id)))) == 200
+        assert s.scalar(select(func.count()).select_from(Observation)) == 30
+    engine.dispose()
+
+
+def test_redis_unreachable_fails_the_stage_with_a_clear_message(pg_url, tmp_path, redis_prefix, posts_server):
+    scenario = ScaleScenario(3, T, seed=1)
+    app = make_app(pg_url, tmp_path, crawl={"redis_url": "redis://:secret@127.0.0.1:1/0", "redis_prefix": redis_prefix,
+                                            "redis_patience": 1})
+    _import_scale(app, scenario, tmp_path, posts_server(scenario))
+    with pytest.raises(DistributedCrawlError) as err:
+        distributed_crawl(_crawl_ctx(app), TEST_SPIDERS)
+    msg = str(err.value)
+    assert "127.0.0.1:1" in msg and "not reachable" in msg and "secret" not in msg
+
+
+def test_worker_command_refuses_to_start_without_redis(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env["PYTHONPATH"] = str(REPO)
+    out = subprocess.run([sys.executable, "-c", "from monitor.cli import main; main()", "worker", "--once"],
+                         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "redis_url" in out.stderr

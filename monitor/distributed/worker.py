@@ -72,10 +72,10 @@ class Worker:
         """One crawl child over the run's queue; returns its exit code."""
         self.children += 1
         child_id = f"{self.id}/{self.children}"
-        extra = dict(desc.get("scrapy_settings") or {})
-        extra.update(worker_scrapy_settings(self.c.redis_url, desc["run_key"], child_id, key_ttl=self.key_ttl,
-                                            heartbeat_ttl=self.c.heartbeat_ttl, max_attempts=self.c.max_attempts,
-                                            patience=self.c.redis_patience))
+        extra = worker_scrapy_settings(self.c.redis_url, desc["run_key"], child_id, key_ttl=self.key_ttl,
+                                       heartbeat_ttl=self.c.heartbeat_ttl, max_attempts=self.c.max_attempts,
+                                       patience=self.c.redis_patience)
+        extra.update(desc.get("scrapy_settings") or {})  # the scheduler's extras (SPIDER_MODULES …)
         at = datetime.fromisoformat(desc["at"])
         logs = Path(self.app.settings.warc_dir).parent / "logs"
         log_path = logs / f"worker-{self.id.replace(':', '-')}-run{desc['run_id']}-{self.children}.log"

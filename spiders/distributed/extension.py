@@ -89,6 +89,7 @@ class DistributedWorkerExtension:
             self.loop.stop()
         if self.queue is None:
             return
+        self.beat()  # last TTL refresh: keys created since the previous beat expire with the run too
         try:
             requeued, given_up = self.queue.give_back(self.max_attempts)
             if requeued or given_up:
