@@ -1,5 +1,5 @@
-"""What spiders emit. A spider emits an account's posts and profile first and its
-ObservationItem last: the pipeline writes them together in one transaction when the
+"""What spiders emit. A spider emits an account's posts and profile (inside the
+ObservationItem, or as separate items before it) and its ObservationItem last: the pipeline writes them together in one transaction when the
 observation arrives, so a crawl killed mid-account leaves no half-written account."""
 from __future__ import annotations
 
@@ -54,6 +54,10 @@ class ObservationItem:
     details: dict[str, Any] = field(default_factory=dict)
     # Posts of this account seen in this crawl's covered span; others there are marked gone.
     seen_post_ids: Optional[list[str]] = None
+    # The account's posts and profile may ride along in this one item: per-item overhead
+    # in Scrapy's item chain is far larger than the work of storing one post.
+    posts: list[PostItem] = field(default_factory=list)
+    profile: Optional[ProfileItem] = None
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
@@ -62,11 +63,13 @@ class StoragePipeline:
         return item
 
     def _write_account(self, obs: ObservationItem) -> None:
-        posts = self._posts.pop(obs.account_id, [])
-        profile = self._profiles.pop(obs.account_id, None)
+        posts = self._posts.pop(obs.account_id, []) + list(obs.posts)
+        profile = obs.profile or self._profiles.pop(obs.account_id, None)
+        self._profiles.pop(obs.account_id, None)
         with session_scope(self.engine) as s:
-            values = dataclasses.asdict(obs)
-            seen = values.pop("seen_post_ids")
+            values = {f.name: getattr(obs, f.name) for f in dataclasses.fields(obs)
+                      if f.name not in ("seen_post_ids", "posts", "profile")}
+            seen = obs.seen_post_ids
             s.add(Observation(run_id=self.run_id, **values))
             if posts:
                 upsert_posts(s, posts, obs.observed_at)
@@ -79,8 +82,6 @@ class StoragePipeline:
 
 
 def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     # One post id may appear twice in one crawl (pinned and in the timeline): keep the last.
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for p in posts:
@@ -90,12 +91,20 @@ def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
         if prev is not None:
             row["pinned"] = row["pinned"] or prev["pinned"]
         rows[(p.account_id, p.platform_post_id)] = row
-    stmt = insert(Post).values(list(rows.values()))
-    stmt = stmt.on_conflict_do_update(
+    # Rows in a stable key order: the statement is then compiled once and cached, and the
+    # driver gets one executemany (a multi-VALUES statement per batch would be recompiled
+    # for every different row count).
+    session.execute(_upsert_statement(session.get_bind().dialect.name), list(rows.values()))
+
+
+@lru_cache(maxsize=4)
+def _upsert_statement(dialect: str):
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(Post)
+    return stmt.on_conflict_do_update(
         index_elements=["account_id", "platform_post_id"],
         set_={**{c: getattr(stmt.excluded, c) for c in _POST_UPDATABLE}, "gone_at": None},
     )
-    session.execute(stmt)
 
 
 def apply_profile(session, p: ProfileItem) -> None:

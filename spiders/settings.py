@@ -18,6 +18,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2
 # 418 is Weibo's "slow down"; 432 is handled by the visitor-cookie middleware, not retried blindly.
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 418, 429]
+# Scrapy starts this many tasks for every response's output; our callbacks yield one or
+# two objects (the next request, or the account's one item), so 100 tasks were pure overhead.
+CONCURRENT_ITEMS = 4
 HTTPERROR_ALLOW_ALL = True  # spiders classify every status into a typed outcome themselves
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False

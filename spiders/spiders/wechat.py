@@ -98,14 +98,17 @@ class WechatSpider(AccountSpider):
         return out
 
     async def start(self):
-        for request in self.start_requests():
+        async for request in super().start():  # paced in distributed mode (AccountSpider.start)
             yield request
 
     def start_requests(self):
-        accounts = [a for a in self.load_accounts() if a.wechat_kind != "小程序"]
-        stored = self._stored_posts([a.id for a in accounts])
+        accounts = (a for a in self.load_accounts() if a.wechat_kind != "小程序")
+        # Distributed: accounts arrive one by one from the shared queue; never drain it.
+        if not self.distributed:
+            accounts = list(accounts)
+        stored = None if self.distributed else self._stored_posts([a.id for a in accounts])
         for account in accounts:
-            run = _Run(account, stored.get(account.id, {}))
+            run = _Run(account, (stored if stored is not None else self._stored_posts([account.id])).get(account.id, {}))
             run.about_due = self._aboutbiz_due(account)
             requests = []
             if account.feed_url:
@@ -271,12 +274,9 @@ class WechatSpider(AccountSpider):
 
     def _emit(self, run: _Run):
         posts, times = self._posts(run)
-        yield from posts
         profile = self._profile(run)
-        if profile is not None:
-            yield profile
         if run.feed_outcome != "ok" or run.feed is None:
-            yield self._observation(run, "error", run.feed_error, None, {})
+            yield self._observation(run, "error", run.feed_error, None, {}, posts=posts, profile=profile)
             return
         verdict = feed_verdict(times, self.at, self.settings.getfloat("WECHAT_VETO_DAYS", 14.0))
         details = {
@@ -289,7 +289,8 @@ class WechatSpider(AccountSpider):
         if run.skipped_links:
             details["unrecognised_links"] = run.skipped_links[:10]
         seen = [t.post_id for t in times] if verdict.outcome == "ok" else None
-        yield self._observation(run, verdict.outcome, verdict.reason, verdict.covered_from, details, seen)
+        yield self._observation(run, verdict.outcome, verdict.reason, verdict.covered_from, details, seen,
+                                posts=posts, profile=profile)
 
     def _posts(self, run: _Run) -> tuple[list[PostItem], list[ItemTime]]:
         posts, times = [], []
@@ -353,7 +354,8 @@ class WechatSpider(AccountSpider):
             verified_reason=about.subject if about and about.verified else None, facts=facts)
 
     def _observation(self, run: _Run, outcome: str, reason: str | None, covered_from, details: dict,
-                     seen: list[str] | None = None) -> ObservationItem:
+                     seen: list[str] | None = None, posts: list[PostItem] | None = None,
+                     profile: ProfileItem | None = None) -> ObservationItem:
         if run.about_requested or run.about_note:
             details["aboutbiz"] = run.about_note or ("verified" if run.about and run.about.verified
                                                      else "not verified" if run.about else "unknown")
@@ -361,7 +363,8 @@ class WechatSpider(AccountSpider):
             account_id=run.account.id, platform="wechat", kind="feed", outcome=outcome,
             url=run.account.feed_url, observed_at=self.at, http_status=run.feed_status, reason=reason,
             covered_from=covered_from, exhaustive=False, request_count=run.requests,
-            capture_ref=run.capture_ref, details=details, seen_post_ids=seen)
+            capture_ref=run.capture_ref, details=details, seen_post_ids=seen,
+            posts=posts or [], profile=profile)
 
 
 def _tally(values) -> dict[str, int]:

@@ -130,7 +130,7 @@ class WeiboSpider(AccountSpider):
         return out
 
     async def start(self):
-        for request in self.start_requests():
+        async for request in super().start():  # paced in distributed mode (AccountSpider.start)
             yield request
 
     def start_requests(self):
@@ -354,19 +354,22 @@ class WeiboSpider(AccountSpider):
     # ── output ──────────────────────────────────────────────────────────────
     def _finish(self, run: _Run, outcome: str, reason: Optional[str], url: Optional[str] = None) -> Iterator[Any]:
         at = self.at
+        profile = None
         if run.profile is not None:
             p = run.profile
-            yield ProfileItem(account_id=run.account_id, observed_at=at, name=p.screen_name, verified=p.verified,
-                              verified_type=str(p.verified_type) if p.verified_type is not None else None,
-                              verified_reason=p.verified_reason, facts=p.facts())
-        for post in run.posts.values():
-            yield PostItem(
+            profile = ProfileItem(account_id=run.account_id, observed_at=at, name=p.screen_name, verified=p.verified,
+                                  verified_type=str(p.verified_type) if p.verified_type is not None else None,
+                                  verified_reason=p.verified_reason, facts=p.facts())
+        posts = [
+            PostItem(
                 account_id=run.account_id, platform_post_id=post.id, published_at=post.published_at,
                 kind=post.kind, pinned=post.pinned, title=post.text[:60] or None, text=post.text[:2000],
                 url=f"{self.base}/status/{post.bid or post.id}", time_source="api", ad_signals=post.ad_signals,
                 details={"created_at": post.created_at, "time_precision": post.time_precision,
                          "truncated": post.truncated, **({"retweeted": post.retweeted} if post.retweeted else {})},
             )
+            for post in run.posts.values()
+        ]
         ok = outcome == "ok"
         # No non-pinned post at all: the crawl still saw [T, T] completely (and, when
         # exhaustive, that there is nothing before).
@@ -379,4 +382,5 @@ class WeiboSpider(AccountSpider):
             details={"profile": run.profile_status, "pages": run.pages, "route": run.route, "stop": run.stop,
                      "notes": run.notes, "uid": run.uid},
             seen_post_ids=[p.id for p in run.posts.values()] if ok else None,
+            posts=posts, profile=profile,
         )
