@@ -72,7 +72,7 @@ def test_large_apk_range_check_reads_little(cases, sandbox):
     r = check(f"{cases}/large.apk", "cn.gov.sandbox.large")
     assert r.outcome == "ok", r.detail
     assert r.size > 6_000_000 and r.target_sdk == 34 and r.signature_schemes == ["v2", "v3"]
-    sent = sandbox.world.state["apps_bytes"][f"/apps/cases/large.apk"]
+    sent = sandbox.world.state["apps_bytes"]["/apps/cases/large.apk"]
     assert r.bytes_transferred == sent  # our counter agrees with what the server sent
     assert sent < 200_000, f"range-based check of a {r.size}-byte APK transferred {sent} bytes"
 

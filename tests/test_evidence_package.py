@@ -9,13 +9,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 from warcio.archiveiterator import ArchiveIterator
 
 from monitor.evidence import Capturer, build_package, verify_all, verify_package
 from monitor.evidence.screenshot import MIN_INK, ink_ratio
 from storage.models import EvidencePackage, Finding
-from tests.fixtures.core import TZ, make_app
+from tests.fixtures.core import make_app
 from tests.test_evidence_support import LATEST_DAYS, dormant as _dormant, flip_byte as _flip_byte, page_server, profile_html  # noqa: F401
 
 pytestmark = pytest.mark.browser

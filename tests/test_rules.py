@@ -3,7 +3,6 @@ refused with a message naming the rule and field."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 

@@ -6,7 +6,6 @@ import contextlib
 import time
 
 import httpx
-import pytest
 
 from monitor.sandbox import Scenario
 from spiders.weibo.cards import parse_long_text, parse_timeline

@@ -12,7 +12,7 @@ from monitor.detectors import run_detection
 from monitor.detectors.coverage import AccountStatus
 from monitor.rules import load_ruleset
 from monitor.scoring import aggregates, score_all, score_findings, score_json
-from tests.fixtures.core import T, TZ
+from tests.fixtures.core import T
 
 RULES = load_ruleset(Settings())
 OK = AccountStatus(True)

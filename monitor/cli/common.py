@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, NoReturn
 
 import typer
@@ -34,6 +35,21 @@ err_console = Console(stderr=True)
 
 def get_app() -> App:
     return state.app()
+
+
+def app_at(at: str | None, *, newest_detected: bool = False) -> tuple[App, datetime]:
+    """The App with its database ready, and T: ``--at`` if given, else now, or (for the
+    commands that show results) the newest T that detection ran for."""
+    a = get_app()
+    a.init_db()
+    try:
+        if newest_detected:
+            from monitor.scoring.selection import shown_at
+
+            return a, shown_at(a, at)
+        return a, a.at(at)
+    except ValueError as exc:
+        fail(str(exc), code=2)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -3,14 +3,12 @@ posts for the timelines, evidence packages and the aggregates."""
 from __future__ import annotations
 
 import os
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from monitor.app import App
 from monitor.rules import RuleSet, load_ruleset

@@ -7,7 +7,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from monitor.reports.data import ReportData
 from monitor.reports.timeline import GAP, ORIGINAL, OTHER
-from monitor.reports.view import AccountView, account_view, rule_label
+from monitor.reports.view import AccountView, rule_label
 from monitor.reports.wording import (
     RECTIFY_DAYS,
     account_platform,

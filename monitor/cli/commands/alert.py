@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from monitor.cli.common import console, fail, get_app, print_json
+from monitor.cli.common import app_at, console, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -18,14 +18,8 @@ def register(app: typer.Typer) -> None:
         Sending failures are retried and recorded (exit code stays 0); the outbox file gets
         every message either way."""
         from monitor.alerts import pending_alerts, send_alerts
-        from monitor.scoring.selection import shown_at
 
-        a = get_app()
-        a.init_db()
-        try:
-            t = shown_at(a, at)
-        except ValueError as exc:
-            fail(str(exc), code=2)
+        a, t = app_at(at, newest_detected=True)
         if dry_run:
             due = pending_alerts(a, t)
             rows = [{"stage": o.stage, "to": o.recipient.shown, "title": o.message.title, "body": o.message.body}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from monitor.cli.common import console, fail, get_app, print_json
+from monitor.cli.common import app_at, console, fail, print_json
 
 
 def register(app: typer.Typer) -> None:
@@ -16,12 +16,7 @@ def register(app: typer.Typer) -> None:
         from monitor.cycle import CycleBusy, run_cycle
         from monitor.rules import RuleSetError
 
-        a = get_app()
-        try:
-            t = a.at(at)
-        except ValueError as exc:
-            fail(str(exc), code=2)
-        a.init_db()
+        a, t = app_at(at)
         try:
             result = run_cycle(a, t, ["detect"], progress=False)
         except CycleBusy as exc:

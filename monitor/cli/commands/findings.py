@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from monitor.cli.common import console, fail, get_app, print_json
+from monitor.cli.common import app_at, console, fail, get_app, print_json
 
 STATES = ("auto", "suspected", "confirmed", "dismissed")
 
@@ -61,14 +61,7 @@ def register(app: typer.Typer) -> None:
 
         if state and state not in STATES:
             fail(f"--state must be one of {', '.join(STATES)}, not {state!r}", code=2)
-        a = get_app()
-        a.init_db()
-        from monitor.scoring.selection import shown_at
-
-        try:
-            t = shown_at(a, at)
-        except ValueError as exc:
-            fail(str(exc), code=2)
+        a, t = app_at(at, newest_detected=True)
         ruleset = load_ruleset(a.settings)
         rows = [finding_json(f, ruleset, a.tz)
                 for f in list_findings(a, t, rule=rule, state=state, district=district, ruleset=ruleset)]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from monitor.cli.common import console, fail, get_app
+from monitor.cli.common import app_at, console, fail
 
 
 def register(app: typer.Typer) -> None:
@@ -16,14 +16,8 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Write report.html (self-contained), report.xlsx (Annex 2 layout) and tongbao.html."""
         from monitor.reports import write_report
-        from monitor.scoring.selection import shown_at
 
-        a = get_app()
-        a.init_db()
-        try:
-            t = shown_at(a, at)
-        except ValueError as exc:
-            fail(str(exc), code=2)
+        a, t = app_at(at, newest_detected=True)
         folder = out or Path(a.settings.report_dir) / t.strftime("%Y%m%dT%H%M")
         try:
             paths = write_report(a, t, folder)

@@ -2,18 +2,13 @@ from typing import List
 
 import typer
 
-from monitor.cli.common import fail, get_app
+from monitor.cli.common import app_at, fail
 
 
 def _run(stages: list[str] | None, at: str | None) -> None:
     from monitor.cycle import CycleBusy, run_cycle
 
-    a = get_app()
-    try:
-        t = a.at(at)
-    except ValueError as exc:
-        fail(str(exc), code=2)
-    a.init_db()
+    a, t = app_at(at)
     try:
         result = run_cycle(a, t, stages)
     except CycleBusy as exc:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from monitor.cli.common import console, fail, get_app, print_json
+from monitor.cli.common import app_at, console, fail, print_json
 
 
 class Format(str, Enum):
@@ -48,14 +48,8 @@ def register(app: typer.Typer) -> None:
         """Score every account at T exactly as Annex 2 does and store the score cards."""
         from monitor.rules import load_ruleset
         from monitor.scoring import aggregates, score_json
-        from monitor.scoring.selection import shown_at
 
-        a = get_app()
-        a.init_db()
-        try:
-            t = shown_at(a, at)
-        except ValueError as exc:
-            fail(str(exc), code=2)
+        a, t = app_at(at, newest_detected=True)
         if fmt == Format.xlsx and out is None:
             fail("--format xlsx needs --out FILE.xlsx", code=2)
         cards = score_json(a, t)
