@@ -71,6 +71,8 @@ def _finished_cycle(engine):
 def test_run_killed_mid_crawl_is_completed_by_the_next_run(sandbox_factory, tmp_path, monitor_cli):
     scenario = ScaleScenario(150, T, seed=3)
     srv = sandbox_factory(scenario)
+    # This test is about crash safety, not politeness: no 418s from the sandbox's rate limit.
+    srv.world.state["weibo"].rate_limit = 10**9
     registry = write_scale_registry(tmp_path / "scale.csv", scenario, srv.url)
     db = tmp_path / "m.db"
     values = {"database_url": f"sqlite:///{db}", "evidence_dir": str(tmp_path / "ev"),
