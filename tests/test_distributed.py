@@ -136,8 +136,9 @@ def _post_set(app) -> set[tuple]:
                              .join(Account, Account.id == Post.account_id)).all())
 
 
-def _start_worker(tmp_path, pg_url, prefix, n) -> tuple[subprocess.Popen, Path]:
+def _start_worker(tmp_path, pg_url, prefix, n, extra_env: dict | None = None) -> tuple[subprocess.Popen, Path]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.update(extra_env or {})
     env.update(MONITOR_DATABASE_URL=pg_url, MONITOR_CRAWL__REDIS_URL=REDIS_URL, MONITOR_CRAWL__REDIS_PREFIX=prefix,
                MONITOR_CRAWL__HEARTBEAT_TTL="3", MONITOR_CRAWL__DELAY="0", MONITOR_CRAWL__CONCURRENCY="16",
                MONITOR_CRAWL__RETRIES="0", MONITOR_WARC_DIR=str(tmp_path / f"w{n}" / "warc"),
@@ -352,3 +353,35 @@ def test_worker_command_refuses_to_start_without_redis(tmp_path):
     out = subprocess.run([sys.executable, "-c", "from monitor.cli import main; main()", "worker", "--once"],
                          env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "redis_url" in out.stderr
+
+
+def test_real_spiders_on_three_workers_match_a_single_process_crawl(
+        pg_url, sqlite_url, tmp_path, redis_prefix, sandbox_factory):
+    """The production spiders (Weibo with its browser-made visitor cookies, WeChat with its
+    shared per-account state) through the shared queue: every account observed once, and
+    the same posts as one local process stores."""
+    from tests.fixtures.cli_env import flatten_env
+
+    scenario = ScaleScenario(300, T, seed=9)
+    srv = sandbox_factory(scenario)
+    srv.world.state["weibo"].rate_limit = 10**9  # throughput, not politeness, is under test
+    platforms = srv.config_overrides()
+    app = make_app(pg_url, tmp_path, crawl={"redis_url": REDIS_URL, "redis_prefix": redis_prefix,
+                                            "heartbeat_ttl": 5, "delay": 0, "concurrency": 16}, **platforms)
+    total = _import_scale(app, scenario, tmp_path, srv.url)
+    ctx = _crawl_ctx(app)
+    workers = [_start_worker(tmp_path, pg_url, redis_prefix, n, flatten_env(platforms)) for n in range(3)]
+    try:
+        counts = _Background(distributed_crawl, ctx, poll=0.5).join(300)
+    finally:
+        _stop_workers(workers)
+    per_account = _observations_per_account(app, ctx.run_id)
+    assert len(per_account) == total and set(per_account.values()) == {1}, _logs(tmp_path)
+    assert counts["observations_ok"] == total, (counts, _logs(tmp_path))
+
+    single = make_app(sqlite_url, tmp_path / "single", crawl={"delay": 0, "concurrency": 16}, **platforms)
+    _import_scale(single, scenario, tmp_path, srv.url)
+    result = run_crawl(single, T, ["weibo", "wechat"])
+    assert result.ok, result.log_path.read_text()[-3000:]
+    assert _post_set(app) == _post_set(single)
+    assert len(_post_set(app)) > 10 * total

@@ -61,6 +61,12 @@ async def _stopping(manager):
         await manager.stop()
 
 
+# A failed browser fetch is retried after 15 s, 30 s, 60 s … (capped at the cool-down),
+# at most this many times in a row per crawl.
+FAILURE_RETRY = 15.0
+MAX_FAILED_LAUNCHES = 4
+
+
 class WeiboVisitorCookies:
     def __init__(self, base_url: str, operator_cookies: str = "", cooldown: float = 300.0,
                  chromium_path: str = "/usr/bin/chromium", user_agent: Optional[str] = None,
@@ -78,6 +84,7 @@ class WeiboVisitorCookies:
         self.last_attempt: Optional[float] = None
         self.last_error: Optional[str] = None
         self.launches = 0
+        self.failures = 0  # failed browser fetches in a row
         self.interval = 0.0
         self._next_slot = 0.0
         self._last_slowdown = float("-inf")
@@ -97,8 +104,15 @@ class WeiboVisitorCookies:
             return None
         await self._pace(request)
         if not self.operator:
-            if not self.cookies and self.generation == 0:
-                await self.renew(0, "first Weibo request")
+            if not self.cookies and self.failures < MAX_FAILED_LAUNCHES:
+                # No cookies yet, or the last fetch failed and another try is due soon: wait
+                # for it rather than sending a request that can only be refused.
+                # (While a fetch is under way, renew() simply waits for it on the lock.)
+                delay = self._next_attempt_at() - time.monotonic() if self.last_error else 0
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await self.renew(self.generation, "first Weibo request" if self.generation == 0
+                                 else f"retry after a failed fetch ({self.last_error})")
             elif request.meta.get("weibo_fresh_cookies") and not self._fresh():
                 await self.renew(self.generation, "placeholder answer, retry with fresh cookies")
         if self.cookies:
@@ -152,6 +166,17 @@ class WeiboVisitorCookies:
         return retry
 
     # ── cookies ─────────────────────────────────────────────────────────────
+    def _next_attempt_at(self) -> float:
+        """A success earns the full cool-down; a failed fetch (a slow page under load, a
+        browser hiccup) is retried soon, with a growing wait, a few times per crawl."""
+        if self.last_attempt is None:
+            return 0.0
+        if self.last_error is None:
+            return self.last_attempt + self.cooldown
+        if self.failures >= MAX_FAILED_LAUNCHES:
+            return float("inf")
+        return self.last_attempt + min(self.cooldown, FAILURE_RETRY * 2 ** (self.failures - 1))
+
     def _fresh(self) -> bool:
         return self.obtained_at is not None and time.monotonic() - self.obtained_at < self.cooldown
 
@@ -163,7 +188,7 @@ class WeiboVisitorCookies:
             if self.generation != seen_generation and self.cookies:
                 return True  # renewed by a concurrent request meanwhile
             now = time.monotonic()
-            if self.last_attempt is not None and now - self.last_attempt < self.cooldown:
+            if now < self._next_attempt_at():
                 return False
             self.last_attempt = now
             self.launches += 1
@@ -172,9 +197,10 @@ class WeiboVisitorCookies:
                 cookies = await asyncio.wait_for(self._browser_cookies(), self.browser_timeout + 10)
             except Exception as exc:  # any browser failure is reported on the accounts, not raised
                 self.last_error = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+                self.failures += 1
                 logger.warning("weibo: visitor cookies could not be obtained: %s", self.last_error)
                 return False
-            self.cookies, self.last_error = cookies, None
+            self.cookies, self.last_error, self.failures = cookies, None, 0
             self.generation += 1
             self.obtained_at = time.monotonic()
             logger.info("weibo: visitor cookies obtained (%s)", ", ".join(sorted(cookies)))
