@@ -9,8 +9,8 @@ import socket
 
 import pytest
 
-from monitor.appcheck import HttpxTransport, check_download, verify_full
-from monitor.appcheck.ipv6 import CANNOT_TEST, NOT_SUPPORTED, SUPPORTED, ipv6_support
+from spiders.appcheck import HttpxTransport, check_download, verify_full
+from spiders.appcheck.ipv6 import CANNOT_TEST, NOT_SUPPORTED, SUPPORTED, ipv6_support
 from monitor.sandbox.apk.build import FILES
 from monitor.sandbox.platforms.apps import add_route
 
@@ -120,7 +120,7 @@ def test_data_driven_route_for_a_new_case(sandbox):
 
 
 def test_landing_page_download_found_with_android_browser(cases):
-    from monitor.appcheck.landing import resolve_landing
+    from spiders.appcheck.landing import resolve_landing
 
     page = asyncio.run(resolve_landing(f"{cases}/landing"))
     assert page.download_url == f"{cases}/good.apk"

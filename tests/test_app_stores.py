@@ -4,10 +4,10 @@ from __future__ import annotations
 import asyncio
 import json
 
-from monitor.appcheck import HttpxTransport
-from monitor.appcheck.result import CheckResult
-from monitor.appcheck.stores import STORES
-from monitor.appcheck.stores.apple import parse_lookup
+from spiders.appcheck import HttpxTransport
+from spiders.appcheck.result import CheckResult
+from spiders.appcheck.stores import STORES
+from spiders.appcheck.stores.apple import parse_lookup
 from monitor.sandbox import Scenario
 from tests.fixtures.core import T
 

@@ -29,12 +29,12 @@ from scrapy import signals
 from scrapy.exceptions import StopDownload
 from sqlalchemy import select
 
-from monitor.appcheck import result as R
-from monitor.appcheck.download import DEFAULT_MAX_BYTES, check_download, verify_full
-from monitor.appcheck.ipv6 import ipv6_support
-from monitor.appcheck.result import CheckResult
-from monitor.appcheck.stores import STORES
-from monitor.appcheck.transport import Fetched, classify_error
+from spiders.appcheck import result as R
+from spiders.appcheck.download import DEFAULT_MAX_BYTES, check_download, verify_full
+from spiders.appcheck.ipv6 import ipv6_support
+from spiders.appcheck.result import CheckResult
+from spiders.appcheck.stores import STORES
+from spiders.appcheck.transport import Fetched, classify_error
 from spiders.items import AppCheckItem, ObservationItem
 from spiders.spiders.base import AccountSpider
 from storage.db import make_engine, session_scope
@@ -44,7 +44,7 @@ DOWNLOAD = "download"
 
 
 class ScrapyTransport:
-    """monitor.appcheck's Transport over Scrapy's downloader."""
+    """spiders.appcheck's Transport over Scrapy's downloader."""
 
     def __init__(self, spider: scrapy.Spider):
         self.spider = spider
@@ -184,7 +184,7 @@ class AppsSpider(AccountSpider):
         return version_code is not None and self.previous.get(account_id) != version_code
 
     async def _via_landing(self, url: str, expected, html_result: CheckResult, maxsize: int) -> CheckResult:
-        from monitor.appcheck.landing import resolve_landing
+        from spiders.appcheck.landing import resolve_landing
 
         chromium = self.settings.get("CHROMIUM_PATH", "/usr/bin/chromium")
         if not os.path.exists(chromium):

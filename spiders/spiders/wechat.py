@@ -97,10 +97,6 @@ class WechatSpider(AccountSpider):
             engine.dispose()
         return out
 
-    async def start(self):
-        async for request in super().start():  # paced in distributed mode (AccountSpider.start)
-            yield request
-
     def start_requests(self):
         accounts = (a for a in self.load_accounts() if a.wechat_kind != "小程序")
         # Distributed: accounts arrive one by one from the shared queue; never drain it.

@@ -129,10 +129,6 @@ class WeiboSpider(AccountSpider):
             engine.dispose()
         return out
 
-    async def start(self):
-        async for request in super().start():  # paced in distributed mode (AccountSpider.start)
-            yield request
-
     def start_requests(self):
         accounts = self.load_accounts()
         if isinstance(accounts, list):

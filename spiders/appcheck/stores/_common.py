@@ -6,9 +6,9 @@ import json
 from datetime import datetime, timezone
 from typing import Any
 
-from monitor.appcheck import result as r
-from monitor.appcheck.result import CheckResult
-from monitor.appcheck.transport import Transport, TransportError
+from spiders.appcheck import result as r
+from spiders.appcheck.result import CheckResult
+from spiders.appcheck.transport import Transport, TransportError
 
 
 class StoreUnusable(Exception):

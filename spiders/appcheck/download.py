@@ -19,13 +19,13 @@ import re
 import zipfile
 import zlib
 
-from monitor.appcheck import classify
-from monitor.appcheck import result as r
-from monitor.appcheck.installability import installability_problems
-from monitor.appcheck.manifest import ManifestError, parse_manifest
-from monitor.appcheck.result import CheckResult
-from monitor.appcheck.transport import Fetched, Transport, TransportError
-from monitor.appcheck.zipmeta import (EOCD_MAX_SEARCH, LOCAL_SIG, CdEntry, ZipStructureError, find_eocd,
+from spiders.appcheck import classify
+from spiders.appcheck import result as r
+from spiders.appcheck.installability import installability_problems
+from spiders.appcheck.manifest import ManifestError, parse_manifest
+from spiders.appcheck.result import CheckResult
+from spiders.appcheck.transport import Fetched, Transport, TransportError
+from spiders.appcheck.zipmeta import (EOCD_MAX_SEARCH, LOCAL_SIG, CdEntry, ZipStructureError, find_eocd,
                                       local_data_offset, parse_central_directory, signing_block_schemes,
                                       signing_block_size, v1_signed)
 

@@ -2,8 +2,8 @@
 ``app_detail_records`` empty → not listed; ``online_status`` 0 → listed but not downloadable."""
 from __future__ import annotations
 
-from monitor.appcheck import result as r
-from monitor.appcheck.stores._common import StoreUnusable, fetch_json, from_epoch, start, unusable
+from spiders.appcheck import result as r
+from spiders.appcheck.stores._common import StoreUnusable, fetch_json, from_epoch, start, unusable
 
 
 class Yyb:

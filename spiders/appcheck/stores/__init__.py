@@ -12,8 +12,8 @@ import importlib
 import pkgutil
 from typing import Any, Protocol
 
-from monitor.appcheck.result import CheckResult
-from monitor.appcheck.transport import Transport
+from spiders.appcheck.result import CheckResult
+from spiders.appcheck.transport import Transport
 
 
 class StoreAdapter(Protocol):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import uuid
 
-from monitor.appcheck import result as r
-from monitor.appcheck.stores._common import StoreUnusable, fetch_json, start, unusable, utc
+from spiders.appcheck import result as r
+from spiders.appcheck.stores._common import StoreUnusable, fetch_json, start, unusable, utc
 
 
 class Huawei:

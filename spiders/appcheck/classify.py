@@ -4,8 +4,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
-from monitor.appcheck import result as r
-from monitor.appcheck.transport import Fetched
+from spiders.appcheck import result as r
+from spiders.appcheck.transport import Fetched
 
 # Unified-auth / SSO / login pages (统一身份认证) in a redirect target's host or path.
 _LOGIN = re.compile(r"(^|[/._-])(login|logon|signin|sign-in|sso|cas|passport|auth|oauth2?|uias|uaa)([/._?=-]|$)|统一身份|登录",

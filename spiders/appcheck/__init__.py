@@ -11,8 +11,8 @@ Public interface::
 
 Every check returns a ``CheckResult`` with outcome ok / fail / not_listed / unknown.
 """
-from monitor.appcheck.download import check_download, verify_full
-from monitor.appcheck.result import CheckResult
-from monitor.appcheck.transport import Fetched, HttpxTransport, Transport, TransportError
+from spiders.appcheck.download import check_download, verify_full
+from spiders.appcheck.result import CheckResult
+from spiders.appcheck.transport import Fetched, HttpxTransport, Transport, TransportError
 
 __all__ = ["CheckResult", "Fetched", "HttpxTransport", "Transport", "TransportError", "check_download", "verify_full"]
