@@ -283,9 +283,10 @@ def test_second_run_is_not_suppressed_by_first_runs_fingerprints_and_old_keys_ex
         assert counts["observations_ok"] == 30
     fingerprints = list(client.scan_iter(f"{redis_prefix}:run:*:dupefilter:*"))
     assert {k.split(":run:")[1].split(":")[0] for k in fingerprints}.__len__() == 2  # one set per run
-    # -2: a short-lived heartbeat key expired between SCAN and TTL; -1 (no expiry) is the bug.
+    # -2 or 0: a short-lived heartbeat key expired (or is in its last second) between SCAN
+    # and TTL; -1 (no expiry) is the bug.
     ttls = {k: t for k in client.scan_iter(f"{redis_prefix}:*") if (t := client.ttl(k)) != -2}
-    assert ttls and all(0 < ttl <= 3600 for ttl in ttls.values()), ttls
+    assert ttls and all(0 <= ttl <= 3600 for ttl in ttls.values()), {k: t for k, t in ttls.items() if not 0 <= t <= 3600}
 
 
 def _upsert_worker(pg_url, account_id, rounds, barrier, errors):
