@@ -61,11 +61,9 @@ class ObservationItem:
 
 
 @dataclass
-class AppCheckItem:
-    account_id: int
-    channel: str
+class ChannelCheck:
+    """What one check of one app channel (download URL, landing page, store listing) found."""
     url: Optional[str]
-    checked_at: datetime
     outcome: str  # ok, fail, not_listed, unknown
     reason: Optional[str] = None
     detail: Optional[str] = None
@@ -85,3 +83,10 @@ class AppCheckItem:
     ipv6: Optional[str] = None
     capture_ref: Optional[str] = None
     details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(kw_only=True)
+class AppCheckItem(ChannelCheck):
+    account_id: int
+    channel: str
+    checked_at: datetime

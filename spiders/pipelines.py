@@ -1,7 +1,7 @@
 """Write spider items to storage.
 
-Posts and profile facts are buffered per account and written, with the account's
-ObservationItem, in one transaction. Posts are upserted by (account, platform post id)
+Posts, profile facts and app checks are buffered per account and written, with the
+account's ObservationItem, in one transaction. Posts are upserted by (account, platform post id)
 with INSERT … ON CONFLICT, so re-crawling never duplicates and two workers writing the
 same post at once cannot collide.
 """
@@ -30,6 +30,7 @@ class StoragePipeline:
         self.engine = None
         self._posts: dict[int, list[PostItem]] = defaultdict(list)
         self._profiles: dict[int, ProfileItem] = {}
+        self._app_checks: dict[int, list[AppCheckItem]] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
 
     @classmethod
@@ -46,6 +47,7 @@ class StoragePipeline:
         # dropped on purpose: without an observation they prove nothing.
         self._posts.clear()
         self._profiles.clear()
+        self._app_checks.clear()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -57,15 +59,14 @@ class StoragePipeline:
         elif isinstance(item, ObservationItem):
             self._write_account(item)
         elif isinstance(item, AppCheckItem):
-            with session_scope(self.engine) as s:
-                s.add(AppCheck(run_id=self.run_id, **dataclasses.asdict(item)))
-            self.counts["app_checks"] += 1
+            self._app_checks[item.account_id].append(item)
         return item
 
     def _write_account(self, obs: ObservationItem) -> None:
         posts = self._posts.pop(obs.account_id, []) + list(obs.posts)
         profile = obs.profile or self._profiles.pop(obs.account_id, None)
         self._profiles.pop(obs.account_id, None)
+        app_checks = self._app_checks.pop(obs.account_id, [])
         with session_scope(self.engine) as s:
             values = {f.name: getattr(obs, f.name) for f in dataclasses.fields(obs)
                       if f.name not in ("seen_post_ids", "posts", "profile")}
@@ -75,10 +76,12 @@ class StoragePipeline:
                 upsert_posts(s, posts, obs.observed_at)
             if profile is not None:
                 apply_profile(s, profile)
+            s.add_all(AppCheck(run_id=self.run_id, **dataclasses.asdict(c)) for c in app_checks)
             if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
                 mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
         self.counts[f"observations_{obs.outcome}"] += 1
         self.counts["posts"] += len(posts)
+        self.counts["app_checks"] += len(app_checks)
 
 
 def upsert_posts(session, posts: list[PostItem], seen_at) -> None:

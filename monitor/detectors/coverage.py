@@ -94,13 +94,7 @@ def load_listing_observations(session: Session, since: datetime, at: datetime,
                Observation.observed_at, Observation.covered_from, Observation.exhaustive
                ).where(Observation.kind.in_(LISTING_KINDS), Observation.observed_at > since,
                        Observation.observed_at <= at)
-    if account_ids is not None and len(account_ids) <= 500:
-        q = q.where(Observation.account_id.in_(account_ids))
-    out: dict[int, list] = defaultdict(list)
-    for row in session.execute(q):
-        if account_ids is None or row.account_id in account_ids:
-            out[row.account_id].append(row)
-    return out
+    return _grouped(session, q, Observation.account_id, account_ids)
 
 
 def load_app_checks(session: Session, since: datetime, at: datetime,
@@ -108,8 +102,14 @@ def load_app_checks(session: Session, since: datetime, at: datetime,
     q = select(AppCheck.id, AppCheck.account_id, AppCheck.channel, AppCheck.url,
                AppCheck.outcome, AppCheck.reason, AppCheck.checked_at
                ).where(AppCheck.checked_at > since, AppCheck.checked_at <= at)
+    return _grouped(session, q, AppCheck.account_id, account_ids)
+
+
+def _grouped(session: Session, q, account_col, account_ids: set[int] | None) -> dict[int, list]:
+    """Rows of ``q`` grouped by account. A long id list is filtered in Python rather than
+    sent as a huge IN (…) that some backends plan badly."""
     if account_ids is not None and len(account_ids) <= 500:
-        q = q.where(AppCheck.account_id.in_(account_ids))
+        q = q.where(account_col.in_(account_ids))
     out: dict[int, list] = defaultdict(list)
     for row in session.execute(q):
         if account_ids is None or row.account_id in account_ids:

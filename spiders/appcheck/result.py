@@ -1,10 +1,7 @@
-"""What one channel check found. Field names match spiders.items.AppCheckItem so the spider
-copies a result into an item without translation."""
+"""What one channel check found, and the failure reasons, each its own string."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Optional
+from spiders.items import ChannelCheck
 
 OK, FAIL, NOT_LISTED, UNKNOWN = "ok", "fail", "not_listed", "unknown"
 
@@ -17,28 +14,8 @@ UNSIGNED, NOT_INSTALLABLE, PACKAGE_MISMATCH, CORRUPT = "unsigned", "not_installa
 STORE_OFFLINE = "store_offline"
 
 
-@dataclass
-class CheckResult:
-    url: Optional[str]
-    outcome: str
-    reason: Optional[str] = None
-    detail: Optional[str] = None
-    final_url: Optional[str] = None
-    redirects: list[Any] = field(default_factory=list)
-    package: Optional[str] = None
-    version_name: Optional[str] = None
-    version_code: Optional[int] = None
-    min_sdk: Optional[int] = None
-    target_sdk: Optional[int] = None
-    signature_schemes: list[Any] = field(default_factory=list)
-    size: Optional[int] = None
-    sha256: Optional[str] = None
-    bytes_transferred: Optional[int] = None
-    store_version: Optional[str] = None
-    store_release_date: Optional[datetime] = None
-    ipv6: Optional[str] = None
-    capture_ref: Optional[str] = None
-    details: dict[str, Any] = field(default_factory=dict)
+class CheckResult(ChannelCheck):
+    """A channel check under way; the spider turns it into an AppCheckItem as it is."""
 
     def fail(self, reason: str, detail: str | None = None) -> "CheckResult":
         self.outcome, self.reason, self.detail = FAIL, reason, detail
