@@ -2,7 +2,8 @@
 
 Same (account, rule, T, case_key) → the row is updated, never duplicated. A reviewer's
 decision (confirmed / dismissed) is never undone: such rows keep their state even when the
-detector no longer finds the case; unreviewed rows that no longer hold are removed. A new
+detector no longer finds the case; unreviewed rows that no longer hold are removed
+(their evidence packages and alerts stay). A new
 suspected case inherits the latest review of the same case at an earlier T, so a reviewer
 is not asked the same question every night.
 """
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.detectors.context import Draft
 from monitor.rules import RuleSet
-from storage.models import Finding
+from storage.models import Alert, EvidencePackage, Finding
 from storage.types import utcnow
 
 REVIEWED = ("confirmed", "dismissed")
@@ -30,6 +31,15 @@ def _previous_reviews(session: Session, at: datetime, rules: set[str]) -> dict[t
                 Finding.source == "detector")
          .order_by(Finding.at))
     return {(r.account_id, r.rule, r.case_key): r for r in session.execute(q)}
+
+
+def _delete_findings(session: Session, ids: list[int]) -> None:
+    """Remove findings that no longer hold. An evidence package or an alert made for one
+    stays: it records what was found and sent that night (its own text names the case),
+    so only its link to the removed row is cleared."""
+    for table in (EvidencePackage, Alert):
+        session.execute(update(table).where(table.finding_id.in_(ids)).values(finding_id=None))
+    session.execute(delete(Finding).where(Finding.id.in_(ids)))
 
 
 def store_findings(session: Session, at: datetime, drafts: list[Draft], ruleset: RuleSet,
@@ -69,7 +79,7 @@ def store_findings(session: Session, at: datetime, drafts: list[Draft], ruleset:
     if updates:
         session.execute(update(Finding), updates)
     for i in range(0, len(stale), 500):
-        session.execute(delete(Finding).where(Finding.id.in_(stale[i:i + 500])))
+        _delete_findings(session, stale[i:i + 500])
     kept = sum(1 for k, r in existing.items() if k not in seen and r.state in REVIEWED)
     return {"new": len(inserts), "updated": len(updates), "removed": len(stale),
             "reviewed_kept": kept, "inherited_reviews": sum(1 for r in inserts if r["state"] in REVIEWED)}
