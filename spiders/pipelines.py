@@ -3,21 +3,29 @@
 Posts, profile facts and app checks are buffered per account and written, with the
 account's ObservationItem, in one transaction. Posts are upserted by (account, platform post id)
 with INSERT … ON CONFLICT, so re-crawling never duplicates and two workers writing the
-same post at once cannot collide.
+same post at once cannot collide. Every value goes through ``storage.fit`` first (NULs
+dropped, over-long text cut and noted), so PostgreSQL stores what SQLite stores; a write that
+still fails is recorded as that account's failed observation (``storage_write_failed``), which
+the operator is alerted about, never a silent gap.
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.items import AppCheckItem, ObservationItem, PostItem, ProfileItem
 from storage.db import make_engine, session_scope
+from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
 from storage.models import Account, AppCheck, Observation, Post
+
+log = logging.getLogger(__name__)
 
 _POST_UPDATABLE = ("published_at", "kind", "pinned", "title", "text", "url", "time_source",
                    "ad_signals", "state", "details", "last_seen_at")
@@ -67,28 +75,50 @@ class StoragePipeline:
         profile = obs.profile or self._profiles.pop(obs.account_id, None)
         self._profiles.pop(obs.account_id, None)
         app_checks = self._app_checks.pop(obs.account_id, [])
-        with session_scope(self.engine) as s:
-            values = {f.name: getattr(obs, f.name) for f in dataclasses.fields(obs)
-                      if f.name not in ("seen_post_ids", "posts", "profile")}
-            seen = obs.seen_post_ids
-            s.add(Observation(run_id=self.run_id, **values))
-            if posts:
-                upsert_posts(s, posts, obs.observed_at)
-            if profile is not None:
-                apply_profile(s, profile)
-            s.add_all(AppCheck(run_id=self.run_id, **dataclasses.asdict(c)) for c in app_checks)
-            if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
-                mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
+        values = {f.name: getattr(obs, f.name) for f in dataclasses.fields(obs)
+                  if f.name not in ("seen_post_ids", "posts", "profile")}
+        try:
+            with session_scope(self.engine) as s:
+                s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, values)))
+                if posts:
+                    upsert_posts(s, posts, obs.observed_at)
+                if profile is not None:
+                    apply_profile(s, profile)
+                s.add_all(AppCheck(run_id=self.run_id, **fit_with_note(AppCheck.__table__, dataclasses.asdict(c)))
+                          for c in app_checks)
+                seen = obs.seen_post_ids
+                if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
+                    mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
+        except SQLAlchemyError as exc:
+            self._record_write_failure(values, exc)
+            return
         self.counts[f"observations_{obs.outcome}"] += 1
         self.counts["posts"] += len(posts)
         self.counts["app_checks"] += len(app_checks)
+
+    def _record_write_failure(self, values: dict[str, Any], exc: SQLAlchemyError) -> None:
+        """The account's rows could not be written: store a failed observation in their place
+        so the account is 未能核验 *with the reason* and the alert stage names it."""
+        error = f"{type(getattr(exc, 'orig', None) or exc).__name__}: {getattr(exc, 'orig', None) or exc}"
+        log.error("account %s: writing its %s observation failed: %s", values["account_id"], values["kind"], error)
+        self.counts["write_failures"] += 1
+        failed = {k: values[k] for k in ("account_id", "platform", "kind", "url", "observed_at", "request_count",
+                                         "capture_ref")}
+        failed.update(outcome="error", reason=f"{WRITE_FAILED}: {error.splitlines()[0][:300]}",
+                      details={"write_failed": values["outcome"]})
+        try:
+            with session_scope(self.engine) as s:
+                s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, failed)))
+        except SQLAlchemyError:
+            log.exception("account %s: recording the write failure failed too", values["account_id"])
+        self.counts[f"observations_{failed['outcome']}"] += 1
 
 
 def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
     # One post id may appear twice in one crawl (pinned and in the timeline): keep the last.
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for p in posts:
-        row = dataclasses.asdict(p)
+        row = fit_with_note(Post.__table__, dataclasses.asdict(p))
         row.update(first_seen_at=seen_at, last_seen_at=seen_at, gone_at=None)
         prev = rows.get((p.account_id, p.platform_post_id))
         if prev is not None:
@@ -114,15 +144,20 @@ def apply_profile(session, p: ProfileItem) -> None:
     account = session.get(Account, p.account_id)
     if account is None:
         return
-    mapping = {"observed_name": p.name, "observed_verified": p.verified,
-               "observed_verified_type": p.verified_type,
-               "observed_verified_reason": p.verified_reason,
-               "interaction_closed": p.interaction_closed}
+    mapping, cut = fit_row(Account.__table__, {
+        "observed_name": p.name, "observed_verified": p.verified, "observed_verified_type": p.verified_type,
+        "observed_verified_reason": p.verified_reason, "interaction_closed": p.interaction_closed})
     for attr, value in mapping.items():
         if value is not None:
             setattr(account, attr, value)
-    if p.facts:
-        account.profile_facts = {**(account.profile_facts or {}), **p.facts}
+    if p.facts or cut or CUT_KEY in (account.profile_facts or {}):
+        facts = {**(account.profile_facts or {}), **strip_nul(p.facts or {})}
+        # What this observation cut; a later full-length value clears the note.
+        observed = {k: n for k, n in (facts.get(CUT_KEY) or {}).items() if mapping.get(k) is None}
+        facts[CUT_KEY] = {**observed, **cut}
+        if not facts[CUT_KEY]:
+            facts.pop(CUT_KEY)
+        account.profile_facts = facts
     account.profile_observed_at = p.observed_at
 
 

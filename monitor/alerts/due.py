@@ -23,6 +23,8 @@ from sqlalchemy.orm import Session
 from monitor.alerts import messages, recipients
 from monitor.alerts.messages import DigestItem, Message
 from monitor.alerts.nights import (
+    HALF_NIGHT,
+    NIGHT,
     checked_ok,
     failed_streak,
     load_nights,
@@ -34,7 +36,8 @@ from monitor.alerts.recipients import Recipient
 from monitor.app import App
 from monitor.reports.wording import facts_text, rule_name, STATE_ZH
 from monitor.rules import RuleSet, load_ruleset
-from storage.models import Account, Alert, EvidencePackage, Finding, Post
+from storage.fit import WRITE_FAILED
+from storage.models import Account, Alert, EvidencePackage, Finding, Observation, Post
 
 SILENCE_RULES = ("adv.update_reminder", "veto.no_update_2w")
 EPISODE_STAGES = ("reminder7", "reminder12", "veto")  # stages that end with an 已恢复 note
@@ -176,6 +179,15 @@ class Planner:
                                         origin.id if origin else None, acc))
         return out
 
+    def _write_failures(self) -> list[tuple[int, str]]:
+        """Accounts whose crawl results tonight could not be stored, with the error."""
+        rows = self.s.execute(
+            select(Observation.account_id, Observation.reason)
+            .where(Observation.observed_at > self.at + HALF_NIGHT - NIGHT, Observation.observed_at <= self.at + HALF_NIGHT,
+                   Observation.reason.startswith(WRITE_FAILED))
+            .order_by(Observation.account_id, Observation.observed_at)).all()
+        return sorted({acc: reason for acc, reason in rows}.items())
+
     def _ended(self, account_id: int, episode: str) -> bool:
         """An episode ends only on positive proof, never because a crawl failed."""
         if episode.startswith("silence:"):
@@ -235,6 +247,10 @@ class Planner:
             if blocked * 2 > len(states):  # "most accounts"
                 msg = messages.platform_blocked(platform, blocked, len(states), self.at, self.tz)
                 out += [Outgoing(f"blocked|{platform}|{self.at.isoformat()}|{r.key}", "blocked", r, msg) for r in ops]
+        for acc, reason in self._write_failures():
+            msg = messages.write_failed(self.account(acc), reason, self.at, self.tz)
+            out += [Outgoing(f"write_failed|a{acc}|{self.at.isoformat()}|{r.key}", "write_failed", r, msg, None, acc)
+                    for r in ops]
         need = self.settings.crawl.unverifiable_alert_nights
         for acc, by_night in sorted(self.nights.items()):
             streak = failed_streak(by_night)

@@ -125,3 +125,14 @@ def unverifiable_streak(a: Account, nights: int, last_reason: str | None, at: da
         SIGN,
     ])
     return Message(f"【运维告警】{a.name} 连续{nights}晚未能核验", body)
+
+
+def write_failed(a: Account, reason: str, at: datetime, tz: ZoneInfo) -> Message:
+    body = "\n".join([
+        f"{a.name}（{account_platform(a)}，账号ID {a.platform_id}）本次采集到的结果未能写入数据库，本次记为“未能核验”。",
+        f"错误：{reason}",
+        "这不是账号本身的问题：请查看采集日志并修复后重跑：monitor run --at " + at.astimezone(tz).isoformat(),
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ])
+    return Message(f"【运维告警】{a.name} 采集结果写入失败", body)

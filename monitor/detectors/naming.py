@@ -14,6 +14,7 @@ from typing import Iterator
 from monitor.detectors.context import Context, Draft
 from monitor.detectors.textnorm import canonical, strip_suffixes
 from monitor.rules.loader import Lexicon
+from storage.fit import CUT_KEY
 
 RULES = ("ded.irregular_opening", "ded.irregular_name")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -62,6 +63,9 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
     name = account.observed_name or account.name
     facts = {"name": account.name, "observed_name": account.observed_name,
              "host_unit": account.host_unit}
+    cut = (account.profile_facts or {}).get(CUT_KEY, {}).get("observed_name")
+    if cut:
+        facts[CUT_KEY] = {"observed_name": cut}  # judged on the stored first part of a longer name
     hits = {"name": internal_unit_hits(name, lex), "host_unit": internal_unit_hits(account.host_unit, lex)}
     if hits["name"] or hits["host_unit"]:
         yield Draft(account.id, "ded.irregular_opening", "", None, ctx.at,

@@ -10,6 +10,7 @@ from typing import Iterator
 
 from monitor.detectors.context import Context, Draft
 from monitor.detectors.textnorm import names_unit
+from storage.fit import CUT_KEY
 
 RULES = ("ded.irregular_verification",)
 
@@ -33,6 +34,9 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
         return
     facts = {"host_unit": account.host_unit, "verified": verified, source: text,
              "profile_observed_at": ctx.iso(account.profile_observed_at)}
+    cut = (account.profile_facts or {}).get(CUT_KEY, {}).get("observed_verified_reason")
+    if cut and source == "verified_reason":
+        facts[CUT_KEY] = {source: cut}  # judged on the stored first part of a longer text
     if not verified:
         facts["problem"] = "未认证"
     elif not names_unit(text, account.host_unit, ctx.rules.lexicon):

@@ -24,10 +24,14 @@ from monitor.registry.columns import (
     normalise_header,
 )
 from monitor.registry.reader import RawTable
+from storage.fit import column_length, fit_row
+from storage.models import Account
 
 # The Account attributes the registry owns; import sets exactly these.
 REGISTRY_ATTRS = tuple(c.attr for c in COLUMNS) + ("wechat_kind",)
 _BIZ = re.compile(r"^[A-Za-z0-9+/]{8,}={1,2}$")
+# Free text that may be cut to its column (with a warning); ids, URLs and contacts may not.
+_CUTTABLE = ("name", "host_unit", "district", "intro", "leader", "department_head", "manager")
 
 
 @dataclass
@@ -90,6 +94,13 @@ def validate_table(table: RawTable, bases: UrlBases = UrlBases()) -> ParsedRegis
     for rownum, raw in table.rows:
         cellmap = {col.attr: (raw[i] if i < len(raw) else None) for i, col in columns.items()}
         values, problems, notes = _row(cellmap, heading, bases)
+        values, cut = fit_row(Account.__table__, values)
+        for attr, n in cut.items():
+            limit = column_length(Account.__table__, attr)
+            if attr in _CUTTABLE:
+                notes.append(f"{heading[attr]}: {n} characters, cut to the first {limit}")
+            else:
+                problems.append((heading[attr], f"{n} characters; this field holds at most {limit}"))
         if not problems:
             key = (values["platform"], values["platform_id"])
             if key in seen:
