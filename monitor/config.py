@@ -137,6 +137,23 @@ class Schedule(_Section):
     misfire_grace_hours: float = 6.0
 
 
+class Web(_Section):
+    # Signs the session cookies. Unset: a random key per `monitor web` process, so every
+    # restart signs everyone out.
+    secret_key: SecretStr | None = None
+    # Where people reach the workspace, e.g. "https://jiancha.example.gov.cn". Set, alerts and
+    # digests link to its pages instead of local evidence paths; https turns on Secure cookies.
+    public_url: str = ""
+    session_hours: float = 12.0
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"public_url must start with http:// or https://, not {v!r}")
+        return v.rstrip("/")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -154,6 +171,7 @@ class Settings(BaseSettings):
     evidence: Evidence = Evidence()
     alerts: Alerts = Alerts()
     schedule: Schedule = Schedule()
+    web: Web = Web()
 
     @field_validator("timezone")
     @classmethod

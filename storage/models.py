@@ -280,3 +280,42 @@ class Alert(Base):
     last_error: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[Optional[datetime]] = mapped_column()
+
+
+USER_ROLES = ("admin", "inspector", "unit")
+
+
+class User(Base):
+    """A person who signs in to the web workspace. ``unit`` users see only the accounts
+    whose 主办单位 equals their ``unit``."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[Optional[str]] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Consecutive failed logins, and when the last one happened (for the slow-down).
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    last_failed_at: Mapped[Optional[datetime]] = mapped_column()
+    last_login_at: Mapped[Optional[datetime]] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """One change made through the web: who, when, from which address, what changed."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_finding", "finding_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_name: Mapped[str] = mapped_column(String(100))
+    address: Mapped[Optional[str]] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))  # review, registry_import, login …
+    finding_id: Mapped[Optional[int]] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"))
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    changes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field → [before, after]
+    note: Mapped[Optional[str]] = mapped_column(Text)

@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 
 from monitor.app import App
 from monitor.rules import RuleSet, load_ruleset
@@ -55,25 +55,31 @@ class ReportData:
         return min(r.card.period_start for r in self.accounts), self.at
 
 
-def load(app: App, at: datetime) -> ReportData:
-    agg = aggregates(app, at)  # scores T first when the score stage has not run
+def load(app: App, at: datetime, account_ids: set[int] | None = None) -> ReportData:
+    """Everything about T; with ``account_ids`` only those accounts' cards, findings and
+    posts (the web workspace's account page), and no aggregates."""
+    # Aggregates score T first when the score stage has not run.
+    agg = aggregates(app, at) if account_ids is None else {}
     rules = load_ruleset(app.settings)
     evidence_dir = Path(app.settings.evidence_dir)
+    only = (lambda col: col.in_(account_ids)) if account_ids is not None else (lambda col: true())
     with app.session() as s:
-        cards = read_cards_in(s, at)
+        cards = read_cards_in(s, at, account_ids)
         reports = {c.account_id: AccountReport(c.account, c) for c in cards}
         if reports:
             start = min(c.period_start for c in cards)
-            q = select(Finding).where(findings_at_clause(at, start)).order_by(Finding.account_id, Finding.rule, Finding.case_key)
+            q = (select(Finding).where(findings_at_clause(at, start), only(Finding.account_id))
+                 .order_by(Finding.account_id, Finding.rule, Finding.case_key))
             for f in s.scalars(q):
                 if f.account_id in reports:
                     reports[f.account_id].findings.append(f)
-            posts = s.scalars(select(Post).where(Post.published_at > start, Post.published_at <= at)
+            posts = s.scalars(select(Post).where(Post.published_at > start, Post.published_at <= at,
+                                                 only(Post.account_id))
                               .order_by(Post.published_at))
             for p in posts:
                 if p.account_id in reports:
                     reports[p.account_id].posts.append(p)
-            _last_before(s, reports, start)
+            _last_before(s, reports, start, only)
             _evidence(s, reports, evidence_dir)
         for r in reports.values():
             s.expunge(r.card)  # keep account/card/finding attributes readable after the session
@@ -85,11 +91,11 @@ def load(app: App, at: datetime) -> ReportData:
     return ReportData(at, app.tz, rules, ordered, agg, evidence_dir)
 
 
-def _last_before(s, reports: dict[int, AccountReport], start: datetime) -> None:
+def _last_before(s, reports: dict[int, AccountReport], start: datetime, only) -> None:
     from sqlalchemy import func
 
     rows = s.execute(select(Post.account_id, func.max(Post.published_at))
-                     .where(Post.published_at <= start).group_by(Post.account_id))
+                     .where(Post.published_at <= start, only(Post.account_id)).group_by(Post.account_id))
     for account_id, latest in rows:
         if account_id in reports:
             reports[account_id].last_post_before = latest

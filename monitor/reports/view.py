@@ -31,6 +31,7 @@ class FindingRow:
     evidence_link: str | None = None
     thumbnail: str | None = None
     evidence_id: str | None = None
+    finding_id: int | None = None
 
 
 @dataclass
@@ -76,7 +77,7 @@ def account_view(data: ReportData, r: AccountReport, out_dir: Path, thumbnails: 
     for f in r.findings:
         name, detail, group = rule_label(data, f.rule)
         row = FindingRow(f.rule, GROUP_ZH.get(group, group), name, detail, STATE_ZH.get(f.state, f.state),
-                         facts_text(f.facts or {}, data.tz))
+                         facts_text(f.facts or {}, data.tz), finding_id=f.id)
         ev = r.evidence.get(f.id)
         if ev is not None:
             row.evidence_id = ev.id

@@ -19,7 +19,7 @@ from monitor.detectors.context import Context
 from monitor.detectors.coverage import UNVERIFIABLE, AccountStatus
 from monitor.rules import RuleSet, load_ruleset
 from monitor.scoring.selection import findings_at_clause
-from storage.models import Finding, ScoreCard
+from storage.models import Account, Finding, ScoreCard
 from storage.types import utcnow
 
 COUNTING = ("auto", "confirmed")
@@ -64,22 +64,30 @@ def score_findings(findings: list, status: AccountStatus, ruleset: RuleSet) -> C
     return Card(verdict, score, [], deductions, sorted(pending), ids)
 
 
-def compute_cards(app, at: datetime, ruleset: RuleSet | None = None):
-    """Score every registered account at T and upsert its ScoreCard.
-    Returns (cards ordered by account id, {account_id: Card})."""
+def compute_cards(app, at: datetime, ruleset: RuleSet | None = None, account_ids: set[int] | None = None):
+    """Score every registered account at T (or only ``account_ids``, e.g. after one review)
+    and upsert its ScoreCard. Returns (cards ordered by account id, {account_id: Card})."""
     ruleset = ruleset or load_ruleset(app.settings)
     with app.session() as s:
-        ctx = Context(s, at, ruleset, app.tz)
+        accounts = None
+        if account_ids is not None:
+            accounts = list(s.scalars(select(Account).where(Account.lifecycle != "注销",
+                                                            Account.id.in_(account_ids)).order_by(Account.id)))
+        ctx = Context(s, at, ruleset, app.tz, accounts)
         period_start = ctx.period_start
         by_account: dict[int, list] = defaultdict(list)
         q = select(Finding.id, Finding.account_id, Finding.rule, Finding.state).where(
             findings_at_clause(at, period_start))
+        if account_ids is not None:
+            q = q.where(Finding.account_id.in_(account_ids))
         for row in s.execute(q):
             by_account[row.account_id].append(row)
         computed = {a.id: score_findings(by_account.get(a.id, []), ctx.statuses[a.id], ruleset)
                     for a in ctx.accounts}
-        existing = dict(s.execute(select(ScoreCard.account_id, ScoreCard.id)
-                                  .where(ScoreCard.at == at)).all())
+        q = select(ScoreCard.account_id, ScoreCard.id).where(ScoreCard.at == at)
+        if account_ids is not None:
+            q = q.where(ScoreCard.account_id.in_(account_ids))
+        existing = dict(s.execute(q).all())
         now = utcnow()
         inserts, updates = [], []
         for aid, c in computed.items():
@@ -94,15 +102,16 @@ def compute_cards(app, at: datetime, ruleset: RuleSet | None = None):
             s.execute(insert(ScoreCard), inserts)
         if updates:
             s.execute(update(ScoreCard), updates)
-        cards = read_cards_in(s, at, set(computed))
+        cards = [c for c in read_cards_in(s, at, account_ids) if c.account_id in computed]
     return cards, computed
 
 
 def read_cards_in(session, at: datetime, account_ids: set[int] | None = None) -> list[ScoreCard]:
     q = (select(ScoreCard).options(joinedload(ScoreCard.account)).where(ScoreCard.at == at)
          .order_by(ScoreCard.account_id))
-    cards = list(session.scalars(q))
-    return cards if account_ids is None else [c for c in cards if c.account_id in account_ids]
+    if account_ids is not None:
+        q = q.where(ScoreCard.account_id.in_(account_ids))
+    return list(session.scalars(q))
 
 
 def score_all(app, at: datetime | str | None = None) -> list[ScoreCard]:

@@ -1,0 +1,1 @@
+"""One module per page group; each defines ``router`` and is discovered by the app factory."""
