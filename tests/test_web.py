@@ -253,3 +253,23 @@ def test_users_cli(run_cli, sqlite_url, cheap_hashing):
     assert json.loads(run_cli("users", "list", "--json", env=env).stdout)[0]["disabled"] is True
     assert run_cli("users", "disable", "nobody", env=env).exit_code == 2
     assert "a-long-password" not in listed.stdout
+
+
+def test_alerts_link_to_the_workspace_when_public_url_is_set(workspace, tmp_path):
+    from monitor.alerts.due import Planner
+    from monitor.config import Settings
+
+    def plan(public_url):
+        settings = Settings(**{**workspace.app.settings.model_dump(), "web": {"public_url": public_url},
+                               "alerts": {"outbox": str(tmp_path / "outbox.jsonl"),
+                                          "inspectors": {"*": ["json://127.0.0.1:9/hook"]}}})
+        workspace.app.settings = settings
+        with workspace.app.session() as s:
+            return {o.stage: o.message.body for o in Planner(workspace.app, s, T).plan()}
+
+    linked = plan("https://jiancha.example.gov.cn")
+    assert f"在线查看：https://jiancha.example.gov.cn/findings/{workspace.veto_finding}" in linked["veto"]
+    assert linked["veto"].splitlines()[-1].startswith("——")  # the signature stays last
+    assert f"https://jiancha.example.gov.cn/findings/{workspace.ad_finding}" in linked["digest"]
+    local = plan("")
+    assert "在线查看" not in local["veto"] and "https://jiancha" not in local["digest"]

@@ -35,6 +35,7 @@ from monitor.alerts.nights import (
 from monitor.alerts.recipients import Recipient
 from monitor.app import App
 from monitor.reports.wording import facts_text, rule_name, STATE_ZH
+from monitor.web.links import account_url, finding_url, page_url
 from monitor.rules import RuleSet, load_ruleset
 from storage.fit import WRITE_FAILED
 from storage.models import Account, Alert, EvidencePackage, Finding, Observation, Post
@@ -97,6 +98,8 @@ class Planner:
     def evidence(self, f: Finding) -> str | None:
         if not f.evidence_id:
             return None
+        if self.settings.web.public_url:  # the recipient opens the package on the finding page
+            return f"证据包 {f.evidence_id[:12]}…（在线查看页面可下载）"
         pkg = self.s.get(EvidencePackage, f.evidence_id)
         path = pkg.path if pkg else str(Path(self.settings.evidence_dir) / f.evidence_id)
         return f"证据包 {f.evidence_id[:12]}… 位于 {path}"
@@ -143,8 +146,9 @@ class Planner:
                 continue
             a, ep = self.account(f.account_id), episode_of(f)
             gen = self._generation(a.id, ep)
-            msg = messages.update_reminder(self.rules, a, f, tier, self.evidence(f), self.at, self.tz,
-                                           self.rules.params.veto_days)
+            msg = messages.with_link(messages.update_reminder(self.rules, a, f, tier, self.evidence(f), self.at,
+                                                              self.tz, self.rules.params.veto_days),
+                                     finding_url(self.settings, f.id))
             for r in recipients.manager(self.settings, a):
                 out.append(Outgoing(self._key(f"reminder{tier}", a.id, ep, gen, r), f"reminder{tier}", r, msg, f.id, a.id))
         return out
@@ -156,7 +160,8 @@ class Planner:
                 continue
             a, ep = self.account(f.account_id), episode_of(f)
             gen = self._generation(a.id, ep)
-            msg = messages.veto(self.rules, a, f, self.evidence(f), self.at, self.tz)
+            msg = messages.with_link(messages.veto(self.rules, a, f, self.evidence(f), self.at, self.tz),
+                                     finding_url(self.settings, f.id))
             for r in [*recipients.manager(self.settings, a), *recipients.inspectors(self.settings, a.district)]:
                 out.append(Outgoing(self._key("veto", a.id, ep, gen, r), "veto", r, msg, f.id, a.id))
         return out
@@ -171,7 +176,8 @@ class Planner:
             a = self.account(acc)
             origin = self.s.get(Finding, sent[0].finding_id) if sent[0].finding_id else None
             rule_id = "veto.no_update_2w" if episode.startswith("silence:") else (origin.rule if origin else episode.split(":")[0])
-            msg = messages.resolved(self.rules, a, rule_id, self.at, self.tz)
+            msg = messages.with_link(messages.resolved(self.rules, a, rule_id, self.at, self.tz),
+                                     account_url(self.settings, a.id))
             got = {_parse(row.dedupe_key)[4] for row in sent}
             for r in [*recipients.manager(self.settings, a), *recipients.inspectors(self.settings, a.district)]:
                 if r.key in got:
@@ -208,9 +214,9 @@ class Planner:
                       if f.state != "dismissed" and not f.rule.startswith("adv.")]
         before_ids = {(f.account_id, f.rule, f.case_key) for f in before}
         new = [self._item(f) for f in scored if (f.account_id, f.rule, f.case_key) not in before_ids]
-        gone = [DigestItem(self.account(f.account_id), f"{rule_name(self.rules, f.rule)}（已恢复）")
+        gone = [self._linked(f.account_id, f"{rule_name(self.rules, f.rule)}（已恢复）", account_url)
                 for f in before if (f.account_id, f.rule, f.case_key) not in now_ids and f.account_id in self.checked]
-        unchecked = [DigestItem(self.account(a), self._unchecked_text(a))
+        unchecked = [self._linked(a, self._unchecked_text(a), account_url)
                      for a in sorted(unverifiable(self.s, self.at, self.nights))]
         out = []
         for r, scope in recipients.inspector_scopes(self.settings).items():
@@ -220,7 +226,8 @@ class Planner:
             if not (n or g or u):
                 continue
             label = "全市" if scope is None else "、".join(sorted(scope))
-            msg = messages.digest(label, self.at, self.tz, n, g, u)
+            msg = messages.with_link(messages.digest(label, self.at, self.tz, n, g, u),
+                                     page_url(self.settings, "/"))
             out.append(Outgoing(f"digest|{label}|{self.at.isoformat()}|{r.key}", "digest", r, msg))
         return out
 
@@ -229,7 +236,12 @@ class Planner:
         group = {"veto": "单项否决", "deduction": "扣分"}.get(rule.group if rule else "", "")
         facts = facts_text(f.facts or {}, self.tz)
         text = f"{rule_name(self.rules, f.rule)}（{group}，{STATE_ZH.get(f.state, f.state)}）" + (f"：{facts}" if facts else "")
-        return DigestItem(self.account(f.account_id), text)
+        return self._linked(f.account_id, text, finding_url, f.id)
+
+    def _linked(self, account_id: int, text: str, url, target: int | None = None) -> DigestItem:
+        """A digest line, ending with the link to its finding or account page when public_url is set."""
+        link = url(self.settings, target if target is not None else account_id)
+        return DigestItem(self.account(account_id), f"{text} {link}" if link else text)
 
     def _unchecked_text(self, account_id: int) -> str:
         night = self.nights.get(account_id, {}).get(0)
@@ -245,7 +257,8 @@ class Planner:
         for platform, states in sorted(by_platform.items()):
             blocked = sum(st.blocked for st in states)
             if blocked * 2 > len(states):  # "most accounts"
-                msg = messages.platform_blocked(platform, blocked, len(states), self.at, self.tz)
+                msg = messages.with_link(messages.platform_blocked(platform, blocked, len(states), self.at, self.tz),
+                                         page_url(self.settings, "/runs"))
                 out += [Outgoing(f"blocked|{platform}|{self.at.isoformat()}|{r.key}", "blocked", r, msg) for r in ops]
         for acc, reason in self._write_failures():
             msg = messages.write_failed(self.account(acc), reason, self.at, self.tz)
@@ -259,7 +272,8 @@ class Planner:
             a = self.account(acc)
             # The streak's first night names it, so one streak alerts once however long it lasts.
             start = (self.at - timedelta(days=streak - 1)).astimezone(self.tz).date()
-            msg = messages.unverifiable_streak(a, streak, by_night[0].last_reason, self.at, self.tz)
+            msg = messages.with_link(messages.unverifiable_streak(a, streak, by_night[0].last_reason, self.at, self.tz),
+                                     account_url(self.settings, a.id))
             out += [Outgoing(f"unverifiable|a{acc}|{start.isoformat()}|{r.key}", "unverifiable", r, msg, None, acc)
                     for r in ops]
         return out

@@ -29,6 +29,15 @@ class Message:
     body: str
 
 
+def with_link(msg: Message, url: str | None) -> Message:
+    """The message with a line (before the signature) pointing at its web workspace page."""
+    if not url:
+        return msg
+    lines = msg.body.split("\n")
+    lines.insert(len(lines) - 1 if lines[-1] == SIGN else len(lines), f"在线查看：{url}")
+    return Message(msg.title, "\n".join(lines))
+
+
 def _account_line(a: Account) -> str:
     return f"账号：{a.name}（{account_platform(a)}；主办单位：{a.host_unit}；属地：{a.district or '未登记'}）"
 

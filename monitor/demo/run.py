@@ -77,6 +77,38 @@ def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, a
                 return 1
         print_summary(app, T, console, result.report_dir if result else None)
         console.print(f"\ndatabase: {app.settings.database_url}", highlight=False)
+        _workspace_hint(app, workdir, console)
         return 0
     finally:
         server.stop()
+
+
+def _workspace_hint(app: App, workdir: Path, console: Console) -> None:
+    """A config file for the demo database and a demo inspector, so the result can be looked
+    at (and reviewed) in the web workspace."""
+    import json
+    import secrets
+
+    from monitor.web.users import add_user
+
+    config = workdir / "monitor.toml"
+    s = app.settings
+    config.write_text("\n".join([
+        "# Written by `monitor demo`: the demo database, for `monitor --config … web`.",
+        f"database_url = {json.dumps(s.database_url)}",
+        f"evidence_dir = {json.dumps(s.evidence_dir)}",
+        f"report_dir = {json.dumps(s.report_dir)}",
+        f"warc_dir = {json.dumps(s.warc_dir)}",
+        "[alerts]",
+        f"outbox = {json.dumps(s.alerts.outbox)}",
+        "[web]",
+        f"secret_key = {json.dumps(secrets.token_urlsafe(32))}",
+        "",
+    ]), encoding="utf-8")
+    password = secrets.token_urlsafe(9)
+    add_user(app, "demo", "inspector", password)
+    console.print("\n[bold]工作台 web workspace[/]: run", highlight=False)
+    console.print(f"  monitor --config {config} web --port 8080", highlight=False, soft_wrap=True)
+    console.print(f"  then open http://127.0.0.1:8080/ and sign in as [bold]demo[/] with password [bold]{password}[/]",
+                  highlight=False, soft_wrap=True)
+

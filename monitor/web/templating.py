@@ -19,7 +19,10 @@ NAV = (("/", "总览"), ("/accounts", "账号"), ("/review", "待复核"), ("/ru
 ROLE_ZH = {"admin": "管理员", "inspector": "检查人员", "unit": "主办单位用户"}
 OUTCOME_ZH = {"ok": "成功", "not_found": "不存在", "blocked": "被拦截", "error": "出错", "fail": "失败",
               "not_listed": "未上架", "unknown": "未知", "running": "运行中", "failed": "失败",
-              "partial": "部分完成", "skipped": "跳过"}
+              "partial": "部分完成", "skipped": "跳过", "interrupted": "中断"}
+KIND_ZH = {"timeline": "时间线", "feed": "订阅源", "profile": "主页", "article": "文章", "aboutbiz": "认证信息",
+           "cycle": "夜间监测", "crawl": "采集", "detect": "检测", "evidence": "证据", "score": "评分",
+           "alert": "提醒", "alerts": "提醒", "report": "报告"}
 
 
 def make_templates(app) -> Jinja2Templates:
@@ -32,6 +35,7 @@ def make_templates(app) -> Jinja2Templates:
     env.filters["pct"] = pct
     env.filters["platform"] = lambda a: platform_label(a.platform, a.wechat_kind)
     env.filters["outcome"] = lambda v: OUTCOME_ZH.get(v, v)
+    env.filters["kind"] = lambda v: KIND_ZH.get(v, v)
     env.globals.update(nav=NAV, role_zh=ROLE_ZH, state_zh=STATE_ZH, group_zh=GROUP_ZH, csrf_field=CSRF_FIELD,
                        csrf_header=CSRF_HEADER, csrf_token=csrf_token, query=_query,
                        colours={"original": ORIGINAL, "other": OTHER, "gap": GAP})
