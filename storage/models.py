@@ -232,7 +232,9 @@ class Finding(Base):
 
 class ScoreCard(Base):
     __tablename__ = "score_cards"
-    __table_args__ = (UniqueConstraint("account_id", "at", name="uq_scorecard_account_at"),)
+    __table_args__ = (UniqueConstraint("account_id", "at", name="uq_scorecard_account_at"),
+                      # The workspace's counts and 90-night trend read cards by night and verdict.
+                      Index("ix_scorecard_at_verdict", "at", "verdict"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))

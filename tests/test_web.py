@@ -273,3 +273,54 @@ def test_alerts_link_to_the_workspace_when_public_url_is_set(workspace, tmp_path
     assert f"https://jiancha.example.gov.cn/findings/{workspace.ad_finding}" in linked["digest"]
     local = plan("")
     assert "在线查看" not in local["veto"] and "https://jiancha" not in local["digest"]
+
+
+def _package(workspace, finding_id, tmp_path):
+    """A package folder as the evidence stage writes it: files, manifest, named by its hash."""
+    import hashlib
+    import io
+
+    from PIL import Image
+
+    from monitor.evidence.manifest import MANIFEST, file_entries, manifest_bytes
+    from storage.models import EvidencePackage, Finding
+
+    work = tmp_path / "pkg"
+    work.mkdir()
+    buf = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(buf, "PNG")
+    (work / "screenshot.png").write_bytes(buf.getvalue())
+    (work / "facts.json").write_text('{"days_silent": 14}', encoding="utf-8")
+    data = manifest_bytes({"files": file_entries(work)})
+    pid = hashlib.sha256(data).hexdigest()
+    (work / MANIFEST).write_bytes(data)
+    folder = tmp_path / "evidence" / pid
+    folder.parent.mkdir(exist_ok=True)
+    work.rename(folder)
+    with workspace.app.session() as s:
+        s.add(EvidencePackage(id=pid, finding_id=finding_id, path=str(folder)))
+        s.get(Finding, finding_id).evidence_id = pid
+    return pid, folder
+
+
+def test_evidence_on_the_finding_page_and_as_zip(web_client, workspace, tmp_path):
+    import io
+    import zipfile
+
+    pid, folder = _package(workspace, workspace.veto_finding, tmp_path)
+    c = web_client("inspector")
+    page = c.get(f"/findings/{workspace.veto_finding}").text
+    assert "完整，未被改动" in page and "facts.json" in page and f"/evidence/{pid}/screenshot.png" in page
+    shot = c.get(f"/evidence/{pid}/screenshot.png")
+    assert shot.status_code == 200 and shot.content[:8] == b"\x89PNG\r\n\x1a\n"
+    z = zipfile.ZipFile(io.BytesIO(c.get(f"/evidence/{pid}.zip").content))
+    assert sorted(z.namelist()) == sorted(f"{pid}/{n}" for n in ("facts.json", "manifest.json", "screenshot.png"))
+    assert z.read(f"{pid}/screenshot.png") == (folder / "screenshot.png").read_bytes()
+    # The same verify as `monitor evidence verify`: a changed file shows on the page.
+    (folder / "facts.json").write_text('{"days_silent": 2}', encoding="utf-8")
+    assert "已被改动或缺失" in c.get(f"/findings/{workspace.veto_finding}").text
+    # Another unit's evidence does not exist for a unit user.
+    unit = web_client("shangwu")
+    assert unit.get(f"/evidence/{pid}.zip").status_code == 404
+    assert unit.get(f"/evidence/{pid}/screenshot.png").status_code == 404
+    assert c.get("/evidence/../../etc/passwd.zip").status_code == 404

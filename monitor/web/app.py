@@ -4,6 +4,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import secrets
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -45,6 +46,14 @@ def create_app(app: App, clock: Callable[[], datetime] = utcnow) -> FastAPI:
     api.mount("/static", StaticFiles(packages=[("monitor.web", "static")]), name="static")
     for mod in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
         api.include_router(importlib.import_module(f"{routes.__name__}.{mod.name}").router)
+
+    @api.middleware("http")
+    async def _server_timing(request: Request, call_next):
+        # How long the server spent on the page (read by bench/web.py, shown by browser dev tools).
+        t0 = time.perf_counter()
+        response = await call_next(request)
+        response.headers["Server-Timing"] = f"app;dur={(time.perf_counter() - t0) * 1000:.1f}"
+        return response
 
     @api.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired):

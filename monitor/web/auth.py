@@ -11,8 +11,6 @@ import secrets
 from dataclasses import dataclass
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy import select
-
 from storage.models import Account, User
 
 CSRF_FIELD = "csrf_token"
@@ -110,7 +108,3 @@ def sign_in(request: Request, user: User) -> None:
 
 def address(request: Request) -> str | None:
     return request.client.host if request.client else None
-
-
-def unit_names(s) -> list[str]:
-    return list(s.scalars(select(Account.host_unit).distinct().order_by(Account.host_unit)))
