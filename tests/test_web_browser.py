@@ -41,6 +41,13 @@ def test_inspector_reviews_a_finding_and_sees_the_score_change(browser, live_wor
     shot = tmp_path / "overview.png"
     page.screenshot(path=str(shot), full_page=True)
 
+    # The filters swap the table in place (htmx) and keep the address shareable.
+    page.goto(f"{base}/accounts")
+    assert "共 2 个账号" in page.inner_text("#accounts-table")
+    page.select_option("select[name=verdict]", "不合格")
+    page.wait_for_function("document.querySelector('#accounts-table').innerText.includes('共 1 个账号')")
+    assert "南通发布" in page.inner_text("table.accounts") and "verdict=" in page.url
+
     page.goto(f"{base}/accounts/{ws.ads}")
     assert "100分" in page.inner_text("section.account header")
     page.click("nav >> text=待复核")
