@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
 
-from monitor.registry.columns import COLUMNS
+from monitor.registry.columns import COLUMNS, platform_label
 from monitor.reports.data import load
 from monitor.reports.view import account_view
 from monitor.reports.wording import account_platform
@@ -16,6 +16,8 @@ from monitor.web.pages import page_at, render
 from storage.models import PLATFORMS, VERDICTS
 
 router = APIRouter()
+# 平台 filter: the platform codes with their Annex 1 names (WeChat's three kinds are one platform).
+PLATFORM_CHOICES = [(p, "微信公众号/小程序" if p == "wechat" else platform_label(p, None)) for p in PLATFORMS]
 
 
 @router.get("/accounts")
@@ -29,7 +31,7 @@ def accounts(request: Request, at: str | None = None, district: str = "", host_u
         result = queries.accounts_page(s, viewer, t, f)
         options = queries.districts(s, viewer)
     template = "accounts_table.html" if request.headers.get("HX-Request") else "accounts.html"
-    return render(request, template, at=t, f=f, result=result, districts=options, platforms=PLATFORMS,
+    return render(request, template, at=t, f=f, result=result, districts=options, platforms=PLATFORM_CHOICES,
                   verdicts=VERDICTS, sorts=list(queries.SORTS))
 
 
