@@ -10,11 +10,17 @@
 A server that ignores ``Range`` is read as a stream: failures stop it after the first
 chunk; an APK is read to the end (bounded by ``max_bytes``) and then checked in memory.
 ``full=True`` also downloads the whole file for a CRC test of every entry and its sha256.
+
+Everything read is bounded (a hostile file costs its own channel an ``unknown`` with reason
+``over_limit``, never the night's memory): the central directory, the manifest before and
+after inflating, the sum of inflated entry sizes for the CRC test. Inflating, parsing, CRC
+and sha256 run in a worker thread, off the crawl's event loop (zlib and hashlib release the
+GIL while they work).
 """
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import io
 import re
 import zipfile
 import zlib
@@ -25,12 +31,18 @@ from spiders.appcheck.installability import installability_problems
 from spiders.appcheck.manifest import ManifestError, parse_manifest
 from spiders.appcheck.result import CheckResult
 from spiders.appcheck.transport import Fetched, Transport, TransportError
-from spiders.appcheck.zipmeta import (EOCD_MAX_SEARCH, LOCAL_SIG, CdEntry, ZipStructureError, find_eocd,
-                                      local_data_offset, parse_central_directory, signing_block_schemes,
-                                      signing_block_size, v1_signed)
+from spiders.appcheck.zipmeta import (EOCD_MAX_SEARCH, LOCAL_SIG, MIB, CdEntry, OverLimit, ZipStructureError,
+                                      crc_test, find_eocd, inflate_entry, local_data_offset, mib,
+                                      parse_central_directory, signing_block_schemes, signing_block_size,
+                                      v1_signed)
 
 HEAD_BYTES = 4096
-DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+DEFAULT_MAX_BYTES = 512 * MIB
+# Real apps: manifests well under 1 MB, central directories of a few MB, a few hundred MB
+# inflated in all. The bounds leave a wide margin and still stop every bomb early.
+MAX_MANIFEST_BYTES = 8 * MIB
+MAX_CENTRAL_DIRECTORY_BYTES = 32 * MIB
+DEFAULT_MAX_INFLATED_BYTES = 1024 * MIB
 _CONTENT_RANGE = re.compile(r"bytes\s+(?:(\d+)-(\d+)|\*)/(\d+|\*)")
 
 
@@ -196,6 +208,10 @@ async def _inspect_structure(source: _Source, expected: str | None, result: Chec
     if eocd is None:
         result.fail(r.TRUNCATED, f"no ZIP end record in the last {len(tail)} bytes of {total}: the file is cut short")
         raise _Stop
+    if eocd.cd_size > MAX_CENTRAL_DIRECTORY_BYTES:
+        result.unknown(r.OVER_LIMIT, f"central directory exceeds {mib(MAX_CENTRAL_DIRECTORY_BYTES)} "
+                                     f"({mib(eocd.cd_size)}, {eocd.entries} entries)")
+        raise _Stop
     if eocd.cd_offset + eocd.cd_size > eocd.offset:
         result.fail(r.TRUNCATED, f"central directory ({eocd.cd_offset}+{eocd.cd_size}) runs past its end record at {eocd.offset}")
         raise _Stop
@@ -214,7 +230,11 @@ async def _inspect_structure(source: _Source, expected: str | None, result: Chec
         result.fail(r.NOT_APK, f"ZIP without AndroidManifest.xml{hint}")
         raise _Stop
     try:
-        facts = parse_manifest(await _entry_data(source, manifest))
+        data = await _entry_data(source, manifest, MAX_MANIFEST_BYTES)
+        facts = await asyncio.to_thread(_read_manifest, manifest, data)
+    except OverLimit as exc:
+        result.unknown(r.OVER_LIMIT, str(exc))
+        raise _Stop
     except (ManifestError, ZipStructureError, zlib.error) as exc:
         result.fail(r.NOT_APK, str(exc))
         raise _Stop
@@ -237,17 +257,21 @@ async def _inspect_structure(source: _Source, expected: str | None, result: Chec
         result.fail(*problems[0])
 
 
-async def _entry_data(source: _Source, e: CdEntry) -> bytes:
+async def _entry_data(source: _Source, e: CdEntry, limit: int) -> bytes:
+    """The entry's stored bytes, fetched only when they can inflate within ``limit``
+    (deflate never shrinks real data by less than a few bytes per 16 KB block)."""
+    if e.compressed_size > limit + limit // 64 + 1024:
+        raise OverLimit(f"{e.name} exceeds {mib(limit)} ({mib(e.compressed_size)} compressed)")
     header = await source.read(e.local_offset, e.local_offset + 30 + len(e.name.encode()) + 64)
     start = local_data_offset(header, e.local_offset)
     data = await source.read(start, start + e.compressed_size)
     if len(data) != e.compressed_size:
         raise ZipStructureError(f"{e.name} is cut short")
-    if e.method == 0:
-        return data
-    if e.method == 8:
-        return zlib.decompress(data, -15)
-    raise ZipStructureError(f"{e.name} uses unsupported compression method {e.method}")
+    return data
+
+
+def _read_manifest(e: CdEntry, data: bytes):
+    return parse_manifest(inflate_entry(e.name, e.method, data, MAX_MANIFEST_BYTES))
 
 
 async def _block_schemes(source: _Source, cd_offset: int) -> list[str]:
@@ -265,7 +289,8 @@ async def _arsc_state(source: _Source, e: CdEntry) -> dict:
     return {"stored": e.method == 0, "aligned": data_offset % 4 == 0, "offset": data_offset}
 
 
-async def _full_check(transport: Transport, source: _Source, max_bytes: int, result: CheckResult) -> None:
+async def _full_check(transport: Transport, source: _Source, max_bytes: int, result: CheckResult,
+                      max_inflated: int = DEFAULT_MAX_INFLATED_BYTES) -> None:
     data = source.whole
     if data is None:
         f = await _fetch(transport, source.url, result, limit=max_bytes)
@@ -273,10 +298,14 @@ async def _full_check(transport: Transport, source: _Source, max_bytes: int, res
         if f.status not in (200, 206) or len(data) != source.total:
             result.fail(r.TRUNCATED, f"full download got {len(data)} of {source.total} bytes (HTTP {f.status})")
             return
-    result.sha256 = hashlib.sha256(data).hexdigest()
+    result.sha256 = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
-            bad = z.testzip()
+        bad = await asyncio.to_thread(crc_test, data, max_inflated)
+    except OverLimit as exc:
+        # The range check stands: the file is an APK; only its CRC test was not made.
+        result.details["crc_checked"] = False
+        result.details["crc_skipped"] = {"reason": r.OVER_LIMIT, "detail": str(exc)}
+        return
     except (zipfile.BadZipFile, zlib.error, EOFError, ValueError) as exc:
         result.fail(r.CORRUPT, f"full download is not a readable ZIP: {exc}")
         return
@@ -285,14 +314,15 @@ async def _full_check(transport: Transport, source: _Source, max_bytes: int, res
         result.fail(r.CORRUPT, f"CRC error in entry {bad}")
 
 
-async def verify_full(transport: Transport, result: CheckResult, max_bytes: int = DEFAULT_MAX_BYTES) -> CheckResult:
+async def verify_full(transport: Transport, result: CheckResult, max_bytes: int = DEFAULT_MAX_BYTES,
+                      max_inflated: int = DEFAULT_MAX_INFLATED_BYTES) -> CheckResult:
     """Download the whole file a successful range check looked at: sha256 and a CRC test of
     every entry (run when the version changed, see the spider's APP_FULL_DOWNLOAD)."""
     if result.outcome != r.OK or result.sha256 or not result.final_url:
         return result
     source = _Source(transport, result.final_url, result.size, result)
     try:
-        await _full_check(transport, source, max_bytes, result)
+        await _full_check(transport, source, max_bytes, result, max_inflated)
     except TransportError as exc:
         result.details["full_download_error"] = f"{exc.kind}: {exc.detail}"  # the range check stands
     return result

@@ -10,6 +10,8 @@ HTTP_4XX, HTTP_5XX = "http_4xx", "http_5xx"
 LOGIN_REDIRECT, EXPIRED_LINK = "login_redirect", "expired_link"
 HTML_NOT_APK, EMPTY_FILE, TRUNCATED, NOT_APK = "html_not_apk", "empty_file", "truncated", "not_apk"
 UNSIGNED, NOT_INSTALLABLE, PACKAGE_MISMATCH, CORRUPT = "unsigned", "not_installable", "package_mismatch", "corrupt"
+# Outcome unknown: the file passed a bound of the check (a bomb, or far beyond any real app).
+OVER_LIMIT = "over_limit"
 # Store outcomes that are failures of a listed app (listed but not downloadable).
 STORE_OFFLINE = "store_offline"
 

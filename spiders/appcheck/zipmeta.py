@@ -3,8 +3,11 @@ central directory record, the central directory, local headers, and the APK Sign
 that sits right before the central directory (v2/v3 signatures)."""
 from __future__ import annotations
 
+import io
 import re
 import struct
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 EOCD_SIG = b"PK\x05\x06"
@@ -17,8 +20,20 @@ SIG_BLOCK_IDS = {0x7109871A: "v2", 0xF05368C0: "v3", 0x1B93AD61: "v3.1"}
 V1_SIGNATURE_FILE = re.compile(r"^META-INF/[^/]+\.(RSA|DSA|EC)$", re.IGNORECASE)
 
 
+MIB = 1 << 20
+
+
 class ZipStructureError(ValueError):
     pass
+
+
+class OverLimit(Exception):
+    """A bound of the check was reached: the file is hostile or far outside what an app
+    ships, and it was not judged (outcome unknown, reason ``over_limit``)."""
+
+
+def mib(n: int) -> str:
+    return f"{n / MIB:.0f} MB" if n >= MIB else f"{n} bytes"
 
 
 @dataclass
@@ -99,3 +114,36 @@ def signing_block_schemes(block: bytes) -> list[str]:
 
 def v1_signed(entries: list[CdEntry]) -> bool:
     return any(V1_SIGNATURE_FILE.match(e.name) for e in entries)
+
+
+def inflate_entry(name: str, method: int, data: bytes, limit: int) -> bytes:
+    """An entry's bytes, never more than ``limit`` of them: a deflate bomb stops at the bound
+    (``OverLimit``) after ``limit`` bytes of work, whatever sizes the headers declare."""
+    if method == 0:
+        if len(data) > limit:
+            raise OverLimit(f"{name} exceeds {mib(limit)} (stored, {mib(len(data))})")
+        return data
+    if method != 8:
+        raise ZipStructureError(f"{name} uses unsupported compression method {method}")
+    d = zlib.decompressobj(-15)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise OverLimit(f"{name} exceeds {mib(limit)} when inflated ({mib(len(data))} compressed): "
+                        "a deflate bomb or not a real manifest")
+    if not d.eof:
+        raise zlib.error(f"{name}: incomplete or truncated deflate stream")
+    return out
+
+
+def crc_test(data: bytes, max_inflated: int) -> str | None:
+    """CRC-test every entry of a whole ZIP in memory: the first bad entry's name, or None.
+    The entries' declared sizes bound the work (zipfile reads no entry past its declared
+    size), so their sum is checked first: ``OverLimit`` instead of inflating gigabytes."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        infos = z.infolist()
+        total = sum(i.file_size for i in infos)
+        if total > max_inflated:
+            biggest = max(infos, key=lambda i: i.file_size)
+            raise OverLimit(f"entries inflate to {mib(total)} in all ({biggest.filename}: {mib(biggest.file_size)} "
+                            f"from {mib(biggest.compress_size)}), more than this check's {mib(max_inflated)}")
+        return z.testzip()

@@ -11,6 +11,8 @@ Behaviours (``serve``):
   expired (403 with an OSS-style XML error body)       landing (JS starts the download for Android
   large (``size_mb``: a signed APK made on demand)      UAs, shows an App Store link for iPhone)
   zip_no_manifest (a ZIP that is not an APK)
+  manifest_bomb (``mib``: a 3 MB APK whose manifest inflates to 3000 MiB)
+  entry_bomb (``mib``: a sound 5 MB APK with one asset inflating to 5000 MiB)
 
 Range support as real servers: ``Accept-Ranges: bytes``; ``bytes=a-b``, ``bytes=a-`` and
 suffix ``bytes=-n`` answer 206 with ``Content-Range``; unsatisfiable ranges answer 416 with
@@ -28,6 +30,7 @@ from typing import Any
 
 from aiohttp import web
 
+from monitor.sandbox.apk import bombs
 from monitor.sandbox.apk.build import FILES, large_apk
 from monitor.sandbox.server import World, tag
 
@@ -53,6 +56,8 @@ CASES: dict[str, dict[str, Any]] = {
     "not-apk.zip": {"serve": "zip_no_manifest"},
     "large.apk": {"serve": "large", "size_mb": 6},
     "large-no-range.apk": {"serve": "large", "size_mb": 6, "ranges": False},
+    "manifest-bomb.apk": {"serve": "manifest_bomb"},
+    "entry-bomb.apk": {"serve": "entry_bomb"},
 }
 
 
@@ -194,6 +199,10 @@ def register(app: web.Application, world: World) -> None:
             return serve_bytes(request, _file(b["file"]), ranges=ranges, filename=name)
         if kind == "large":
             return serve_bytes(request, _large(int(b.get("size_mb", 6))), ranges=ranges, filename=name)
+        if kind == "manifest_bomb":
+            return serve_bytes(request, bombs.manifest_bomb(int(b.get("mib", 3000))), ranges=ranges, filename=name)
+        if kind == "entry_bomb":
+            return serve_bytes(request, bombs.entry_bomb(int(b.get("mib", 5000))), ranges=ranges, filename=name)
         if kind == "truncated":
             data = _file(b["file"])
             return serve_bytes(request, data[:int(len(data) * float(b.get("keep", 0.6)))], ranges=ranges, filename=name)
