@@ -38,7 +38,7 @@ from monitor.reports.wording import facts_text, rule_name, STATE_ZH
 from monitor.web.links import account_url, finding_url, page_url
 from monitor.rules import RuleSet, load_ruleset
 from storage.fit import WRITE_FAILED
-from storage.models import Account, Alert, EvidencePackage, Finding, Observation, Post
+from storage.models import Account, Alert, EvidencePackage, Finding, Observation, Post, Run
 
 SILENCE_RULES = ("adv.update_reminder", "veto.no_update_2w")
 EPISODE_STAGES = ("reminder7", "reminder12", "veto")  # stages that end with an 已恢复 note
@@ -264,6 +264,11 @@ class Planner:
             msg = messages.write_failed(self.account(acc), reason, self.at, self.tz)
             out += [Outgoing(f"write_failed|a{acc}|{self.at.isoformat()}|{r.key}", "write_failed", r, msg, None, acc)
                     for r in ops]
+        for kind, warning in self._stage_warnings():
+            msg = messages.with_link(messages.stage_warning(kind, warning, self.at, self.tz),
+                                     page_url(self.settings, "/runs"))
+            out += [Outgoing(f"stage-warning|{kind}|{self.at.isoformat()}|{r.key}", "stage_warning", r, msg)
+                    for r in ops]
         need = self.settings.crawl.unverifiable_alert_nights
         for acc, by_night in sorted(self.nights.items()):
             streak = failed_streak(by_night)
@@ -277,3 +282,14 @@ class Planner:
             out += [Outgoing(f"unverifiable|a{acc}|{start.isoformat()}|{r.key}", "unverifiable", r, msg, None, acc)
                     for r in ops]
         return out
+
+    def _stage_warnings(self) -> list[tuple[str, str]]:
+        """Warnings of the latest run of each stage at T (a crawl whose child died part-way);
+        a successful re-run of that stage clears it."""
+        from monitor.cycle.stages import WARNING
+
+        latest: dict[str, Run] = {}
+        for run in self.s.scalars(select(Run).where(Run.at == self.at, Run.parent_id.is_not(None),
+                                                    Run.outcome == "ok").order_by(Run.id)):
+            latest[run.kind] = run
+        return [(kind, run.counts[WARNING]) for kind, run in sorted(latest.items()) if (run.counts or {}).get(WARNING)]

@@ -114,6 +114,17 @@ def digest(scope: str, at: datetime, tz: ZoneInfo, new: list[DigestItem], gone: 
     return Message(title, "\n".join(lines))
 
 
+def stage_warning(stage: str, warning: str, at: datetime, tz: ZoneInfo) -> Message:
+    body = "\n".join([
+        f"本次监测的 {stage} 阶段未能全部完成：{warning}。",
+        "未采集到的账号本次记为“未能核验”，不会据此判定问题；其余账号照常检测、评分。",
+        f"请查看日志、排除原因后重跑：monitor run --at {at.isoformat()}",
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ])
+    return Message(f"【运维告警】监测任务部分未完成（{stage} 阶段）", body)
+
+
 def platform_blocked(platform: str, blocked: int, total: int, at: datetime, tz: ZoneInfo) -> Message:
     body = "\n".join([
         f"平台 {platform} 在本次监测中有{blocked}/{total}个账号的采集被拦截（限流、验证码或访客墙）。",

@@ -23,7 +23,7 @@ from sqlalchemy import select, update
 
 from monitor.app import App
 from monitor.cycle.lock import DatabaseLock, LockHeld
-from monitor.cycle.stages import STAGES, Stage, StageContext
+from monitor.cycle.stages import STAGES, WARNING, Stage, StageContext
 from storage.models import Run
 from storage.types import utcnow
 
@@ -129,7 +129,7 @@ def _run_stage(app: App, ctx: StageContext, stage: Stage) -> StageResult:
     log.info("stage %s started (T=%s)", stage.name, ctx.at.isoformat())
     try:
         counts = stage.run(ctx) or {}
-        outcome, message = "ok", None
+        outcome, message = "ok", counts.get(WARNING)
     except Exception as exc:  # a stage failing as a whole is recorded, never raised past the cycle
         counts, outcome = {}, "failed"
         message = f"{type(exc).__name__}: {exc}"
@@ -172,8 +172,9 @@ class _display:
 
     def __enter__(self):
         if not self.show:
-            return lambda stage, result: print(f"[{result.outcome}] {stage.name}: {result.counts or result.message}",
-                                               file=sys.stderr)
+            return lambda stage, result: print(f"[{result.outcome}] {stage.name}: {result.counts or result.message}"
+                                               + (f"\nWARNING {stage.name}: {result.message}" if result.message
+                                                  and result.outcome == "ok" else ""), file=sys.stderr)
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                                  TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
                                  console=Console(stderr=True), transient=False)
@@ -183,6 +184,8 @@ class _display:
         def advance(stage, result):
             self.progress.console.print(f"{'✓' if result.outcome == 'ok' else '✗'} {stage.title}: "
                                         f"{_short(result.counts) if result.outcome == 'ok' else result.message}")
+            if result.outcome == "ok" and result.message:
+                self.progress.console.print(f"[bold yellow]⚠ {stage.title}: {result.message}[/]", highlight=False)
             self.progress.advance(task)
         return advance
 

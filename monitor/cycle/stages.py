@@ -18,6 +18,9 @@ from sqlalchemy import func, select
 from monitor.app import App
 from storage.models import Account, Observation
 
+# A stage that completed with something the operator must act on says so under this key
+# of its counts: the progress display shows it and the alert stage sends it to the operator.
+WARNING = "warning"
 # Which spider observes which registry platform.
 SPIDER_FOR_PLATFORM = {"weibo": "weibo", "wechat": "wechat", "app": "apps"}
 
@@ -65,12 +68,21 @@ class CrawlStage(Stage):
         counts["observations"] = sum(n for _, n in rows)
         counts["spiders"] = len(spiders)
         if not result.ok:
+            from monitor.crawl.unreached import crawl_death, record_unreached
+
             counts["child_exit"] = result.returncode
             counts["child_timed_out"] = result.timed_out
+            counts["child_memory_exceeded"] = result.memory_exceeded
             if not counts["observations"]:
                 # Nothing observed at all: the stage itself failed (the operator must look).
                 raise RuntimeError(f"crawl child failed (exit {result.returncode}, "
                                    f"timed out: {result.timed_out}); log: {result.log_path}")
+            # The night goes on for the accounts that were observed; the rest are 未能核验
+            # tonight with the reason, and the alert stage tells the operator (WARNING).
+            why = crawl_death(result)
+            missed = record_unreached(ctx.app, ctx.at, platforms & set(SPIDER_FOR_PLATFORM), ctx.run_id, why)
+            counts["not_reached"] = len(missed)
+            counts[WARNING] = f"{why}; {len(missed)} account(s) not reached, 未能核验 tonight; log: {result.log_path}"
         return counts
 
 

@@ -13,6 +13,7 @@ Behaviours (``serve``):
   zip_no_manifest (a ZIP that is not an APK)
   manifest_bomb (``mib``: a 3 MB APK whose manifest inflates to 3000 MiB)
   entry_bomb (``mib``: a sound 5 MB APK with one asset inflating to 5000 MiB)
+  hang (accepts and never answers; sets ``world.state["apps_hung"]``)
 
 Range support as real servers: ``Accept-Ranges: bytes``; ``bytes=a-b``, ``bytes=a-`` and
 suffix ``bytes=-n`` answer 206 with ``Content-Range``; unsatisfiable ranges answer 416 with
@@ -20,6 +21,7 @@ suffix ``bytes=-n`` answer 206 with ``Content-Range``; unsatisfiable ranges answ
 """
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 import zipfile
@@ -199,6 +201,9 @@ def register(app: web.Application, world: World) -> None:
             return serve_bytes(request, _file(b["file"]), ranges=ranges, filename=name)
         if kind == "large":
             return serve_bytes(request, _large(int(b.get("size_mb", 6))), ranges=ranges, filename=name)
+        if kind == "hang":
+            world.state["apps_hung"] = True
+            await asyncio.sleep(3600)
         if kind == "manifest_bomb":
             return serve_bytes(request, bombs.manifest_bomb(int(b.get("mib", 3000))), ranges=ranges, filename=name)
         if kind == "entry_bomb":
