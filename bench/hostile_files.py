@@ -60,7 +60,7 @@ def _unbounded(which: str) -> dict:
     import zipfile
     import zlib
 
-    from monitor.sandbox.apk import bombs
+    from monitor.sandbox import bombs
 
     data = bombs.manifest_bomb() if which == "manifest" else bombs.entry_bomb()
     start = time.perf_counter()

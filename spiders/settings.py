@@ -14,6 +14,12 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 DOWNLOAD_TIMEOUT = 30
+# Every feed, page and API answer is bounded, after decompression too (Scrapy stops a gzip
+# bomb at this size): one hostile answer fails its own request, never the night's memory.
+# Real ones are far smaller (an article page ~2 MB, a feed well under 1 MB). The apps spider
+# sets its own bound per request (APP_MAX_DOWNLOAD_BYTES).
+DOWNLOAD_MAXSIZE = 16 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 4 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 # 418 is Weibo's "slow down"; 432 is handled by the visitor-cookie middleware, not retried blindly.

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from monitor.crawl import run_crawl
 from monitor.registry import UrlBases, read_registry, upsert_accounts
-from monitor.sandbox.apk import bombs
+from monitor.sandbox import bombs
 from monitor.sandbox.platforms.apps import add_route
 from spiders.appcheck import HttpxTransport, check_download, verify_full
 from spiders.appcheck.zipmeta import OverLimit, inflate_entry

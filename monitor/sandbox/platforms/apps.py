@@ -32,7 +32,7 @@ from typing import Any
 
 from aiohttp import web
 
-from monitor.sandbox.apk import bombs
+from monitor.sandbox import bombs
 from monitor.sandbox.apk.build import FILES, large_apk
 from monitor.sandbox.server import World, tag
 

@@ -9,7 +9,8 @@
 
 Items link to the sandbox's article pages (absolute, on the requesting host). Account keys:
 ``feed_status`` (answer that HTTP status instead), ``feed_limit`` (items, default 10 like
-wewe-rss; ``?limit=`` overrides), ``feed_malformed: true`` (a truncated document).
+wewe-rss; ``?limit=`` overrides), ``feed_malformed: true`` (a truncated document),
+``feed_bomb: N`` (the feed gzip-encoded, padded to inflate to N MiB: about N KB on the wire).
 Faults ``500`` and ``timeout`` apply.
 """
 from __future__ import annotations
@@ -150,6 +151,11 @@ def register(app: web.Application, world: World) -> None:
         body = _BUILDERS[shape](request, acc, feed_posts(acc)[:limit], world)
         if acc.get("feed_malformed"):
             body = body[: len(body) * 2 // 3]
+        if acc.get("feed_bomb"):
+            from monitor.sandbox.bombs import gzip_bomb
+
+            return web.Response(body=gzip_bomb(body.encode(), int(acc.get("feed_bomb"))), content_type=_TYPES[shape],
+                                charset="utf-8", headers={"Content-Encoding": "gzip"})
         return web.Response(text=body, content_type=_TYPES[shape], charset="utf-8")
 
     app.router.add_get(r"/feeds/{shape:wewe|rsshub|aggregator|wemp}/{biz}.{ext:atom|xml|json|rss}", feed)

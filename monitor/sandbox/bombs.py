@@ -1,4 +1,4 @@
-"""Hostile APKs, made at run time and small on the wire:
+"""Hostile files, made at run time and small on the wire:
 
 * ``manifest_bomb``: a 3 MB APK whose AndroidManifest.xml starts as a real binary manifest
   and then inflates to about 3 GB of zeros (a deflate bomb);
@@ -9,6 +9,8 @@ Both declare their true sizes: a checker that trusts nothing but bounds its own 
 they test. The bomb streams are built from one compressed megabyte of zeros repeated after
 ``Z_FULL_FLUSH`` (each repetition is byte-identical), so building them costs milliseconds,
 and the CRC of gigabytes of zeros comes from zlib's crc32_combine, computed here.
+``gzip_bomb`` makes a gzip body the same way (a feed or page served with
+``Content-Encoding: gzip``).
 """
 from __future__ import annotations
 
@@ -22,14 +24,23 @@ MIB = 1 << 20
 _V2, _V3 = 0x7109871A, 0xF05368C0
 
 
-def _zeros_stream(prefix: bytes, zero_mib: int) -> tuple[bytes, int, int]:
-    """Raw deflate of ``prefix`` + ``zero_mib`` MiB of zeros: (stream, crc32, size)."""
+def _zeros_stream(prefix: bytes, zero_mib: int, fill: bytes = b"\x00") -> tuple[bytes, int, int]:
+    """Raw deflate of ``prefix`` + ``zero_mib`` MiB of ``fill`` bytes: (stream, crc32, size)."""
+    block = fill * MIB
     co = zlib.compressobj(9, zlib.DEFLATED, -15)
     head = co.compress(prefix) + co.flush(zlib.Z_FULL_FLUSH)
-    piece = co.compress(bytes(MIB)) + co.flush(zlib.Z_FULL_FLUSH)
+    piece = co.compress(block) + co.flush(zlib.Z_FULL_FLUSH)
     stream = head + piece * zero_mib + co.flush()
-    crc = _crc32_combine(zlib.crc32(prefix), _zeros_crc(zero_mib * MIB), zero_mib * MIB)
+    crc = _crc32_combine(zlib.crc32(prefix), _repeat_crc(zlib.crc32(block), zero_mib), zero_mib * MIB)
     return stream, crc, len(prefix) + zero_mib * MIB
+
+
+def gzip_bomb(prefix: bytes, inflated_mib: int, fill: bytes = b" ") -> bytes:
+    """A gzip body (Content-Encoding: gzip) that starts with ``prefix`` and inflates to
+    ``inflated_mib`` MiB more of ``fill``: about ``inflated_mib`` KB on the wire."""
+    stream, crc, size = _zeros_stream(prefix, inflated_mib, fill)
+    header = b"\x1f\x8b\x08\x00" + b"\x00" * 4 + b"\x02\xff"
+    return header + stream + struct.pack("<II", crc, size & 0xFFFFFFFF)
 
 
 # ── crc32_combine (zlib's GF(2) matrix method) ─────────────────────────────────────────
@@ -69,15 +80,15 @@ def _crc32_combine(crc1: int, crc2: int, len2: int) -> int:
     return crc1 ^ crc2
 
 
-def _zeros_crc(n: int) -> int:
-    crc, block, size = 0, zlib.crc32(bytes(MIB)), MIB
-    remaining = n
-    while remaining:  # binary decomposition over blocks of 1 MiB · 2^k
+def _repeat_crc(block_crc: int, blocks: int) -> int:
+    """CRC-32 of one MiB block repeated ``blocks`` times (binary decomposition)."""
+    crc, size, remaining = 0, MIB, blocks * MIB
+    while remaining:
         if remaining & size:
-            crc = _crc32_combine(crc, block, size)
+            crc = _crc32_combine(crc, block_crc, size)
             remaining -= size
         if remaining:
-            block, size = _crc32_combine(block, block, size), size * 2
+            block_crc, size = _crc32_combine(block_crc, block_crc, size), size * 2
     return crc
 
 
