@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import csv
 import io
+from xml.parsers import expat
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.registry import limits
 from monitor.registry.columns import HEADER_INDEX, REQUIRED_HEADERS, normalise_header
+from monitor.sheets import from_csv_text
 
 
 class RegistryFileError(Exception):
@@ -43,16 +46,29 @@ def _xlsx_grid(p: Path) -> list[list[object]]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        extent = limits.check_xlsx(p)
+        if not extent.rows:
+            return []
         wb = load_workbook(p, read_only=True, data_only=True)
         try:
-            return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+            # The checked extent, not the sheet's own <dimension>: openpyxl pads every row
+            # to the dimension it claims (XFD1048576: 17 billion cells).
+            return [list(r) for r in wb.worksheets[0].iter_rows(max_row=extent.rows, max_col=extent.columns,
+                                                                 values_only=True)]
         finally:
             wb.close()
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except limits.LimitError as exc:
+        raise RegistryFileError(f"{p}: {exc}") from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError,
+            expat.ExpatError) as exc:
         raise RegistryFileError(f"{p}: not a readable .xlsx workbook ({exc})") from None
 
 
 def _csv_grid(p: Path) -> list[list[object]]:
+    try:
+        limits.check_size(p)
+    except limits.LimitError as exc:
+        raise RegistryFileError(f"{p}: {exc}") from None
     data = p.read_bytes()
     # utf-8-sig also reads plain UTF-8; Excel on Chinese Windows saves "CSV" as GBK.
     for encoding in ("utf-8-sig", "gbk"):
@@ -67,7 +83,33 @@ def _csv_grid(p: Path) -> list[list[object]]:
             "save it from Excel as 'CSV UTF-8' or as .xlsx") from None
     first = content.split("\n", 1)[0]
     delimiter = "\t" if "\t" in first and "," not in first else ","
-    return [list(r) for r in csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)]
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter)
+    grid: list[list[object]] = []
+    # csv's own field limit (128 KiB) would end in an error naming no cell: the file's size
+    # bounds every field, and check_cell names the one that is too long.
+    field_limit = csv.field_size_limit(limits.MAX_FILE_BYTES)
+    try:
+        for number, row in enumerate(reader, start=1):
+            cells = _bounded_csv_row(number, row)
+            if cells or number <= limits.MAX_ROWS:  # blank lines past the bound cost nothing
+                grid.append(cells)
+    except csv.Error as exc:  # a NUL byte, a stray quote in strict mode …
+        raise RegistryFileError(f"{p}: row {len(grid) + 1} (line {reader.line_num}): {exc}") from None
+    except limits.LimitError as exc:
+        raise RegistryFileError(f"{p}: {exc}") from None
+    finally:
+        csv.field_size_limit(field_limit)
+    return grid
+
+
+def _bounded_csv_row(row: int, cells: list[str]) -> list[object]:
+    while cells and not cells[-1]:
+        cells.pop()  # trailing empty cells (Excel writes its whole used range)
+    if not cells:
+        return []
+    for column, cell in enumerate(cells, start=1):
+        limits.check_cell(row, column, len(cell))
+    return [from_csv_text(c) for c in cells]
 
 
 def _find_header(p: Path, grid: list[list[object]]) -> RawTable:

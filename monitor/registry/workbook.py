@@ -8,6 +8,7 @@ from typing import Iterable
 
 from monitor.registry.cells import format_stores
 from monitor.registry.columns import COLUMNS, LIFECYCLE_SYNONYMS, PLATFORM_LABELS, REQUIRED_HEADERS, platform_label
+from monitor.sheets import csv_text, save_workbook
 from storage.models import Account
 
 SHEET_TITLE = "登记表"
@@ -39,7 +40,7 @@ def export_accounts(accounts: Iterable[Account], path: str | Path) -> int:
         with p.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow([c.header for c in COLUMNS])
-            w.writerows([["" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v)
+            w.writerows([[csv_text("" if v is None else (v.isoformat() if hasattr(v, "isoformat") else v))
                           for v in r] for r in rows])
         return len(rows)
     wb, ws = _registry_workbook()
@@ -49,7 +50,7 @@ def export_accounts(accounts: Iterable[Account], path: str | Path) -> int:
         if col.kind == "date":  # real date cells, shown the way Chinese offices write them
             for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
                 cell.number_format = "yyyy-mm-dd"
-    wb.save(p)
+    save_workbook(wb, p)
     return len(rows)
 
 
@@ -81,7 +82,7 @@ def write_template(path: str | Path) -> None:
     helps.column_dimensions["A"].width = 14
     helps.column_dimensions["B"].width = 16
     helps.column_dimensions["D"].width = 100
-    wb.save(p)
+    save_workbook(wb, p)
 
 
 def _registry_workbook():

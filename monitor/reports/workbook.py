@@ -11,6 +11,7 @@ from openpyxl.utils import get_column_letter
 from monitor.reports.data import ReportData
 from monitor.reports.view import rule_label
 from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, facts_text, fmt_time
+from monitor.sheets import save_workbook
 
 HEAD = PatternFill("solid", fgColor="DCE6F1")
 FAIL = PatternFill("solid", fgColor="F8D7DA")
@@ -26,7 +27,7 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     wb = Workbook()
     _score_sheet(wb.active, data)
     _findings_sheet(wb.create_sheet("问题清单"), data)
-    wb.save(path)
+    save_workbook(wb, path)
     return path
 
 

@@ -149,3 +149,55 @@ def entry_bomb(inflated_mib: int = 5000, package: str = "cn.gov.sandbox.bigasset
     """A well-formed APK (≈ inflated_mib KB on the wire) with an asset of ``inflated_mib`` MiB."""
     stream, crc, size = _zeros_stream(b"", inflated_mib)
     return _zip([*_sound_entries(package), ("assets/data.bin", 8, stream, crc, size)], _signing_block())
+
+
+# ── hostile registry spreadsheets ──────────────────────────────────────────────────────
+REGISTRY_HEAD = ["名称", "平台", "账号ID", "主办单位"]
+REGISTRY_ROW = ["南通发布", "微博", "1234567890", "南通市人民政府办公室"]
+
+
+def far_cell_xlsx(path, ref: str = "XFD1048576"):
+    """A ~5 KB registry workbook with one more cell at ``ref`` (the last cell Excel has):
+    its dimension claims 17 billion cells."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(REGISTRY_HEAD)
+    ws.append(REGISTRY_ROW)
+    ws[ref] = "x"
+    wb.save(path)
+    return path
+
+
+def huge_cell_xlsx(path, mib: int = 50):
+    """A registry workbook (~50 KB) whose cell E2 holds ``mib`` MiB of text. openpyxl cuts
+    what it writes at Excel's 32,767 characters, so the sheet is rewritten here."""
+    import zipfile
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append([*REGISTRY_HEAD, "账号简介"])
+    ws.append([*REGISTRY_ROW, "HUGE-CELL"])
+    wb.save(path)
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    parts[sheet] = parts[sheet].replace(b"HUGE-CELL", "政".encode() * (mib * MIB // 3))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def huge_cell_csv(path, kib: int = 200):
+    """A registry CSV whose row 2 ends in a ``kib`` KiB cell."""
+    import csv
+
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*REGISTRY_HEAD, "账号简介"])
+        w.writerow([*REGISTRY_ROW, "a" * (kib * 1024)])
+    return path

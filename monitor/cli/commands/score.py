@@ -19,6 +19,8 @@ class Format(str, Enum):
 def write_xlsx(cards: list[dict], agg: dict, names: dict[str, str], out: Path) -> None:
     from openpyxl import Workbook
 
+    from monitor.sheets import save_workbook
+
     wb = Workbook()
     ws = wb.active
     ws.title = "评分"
@@ -35,7 +37,7 @@ def write_xlsx(cards: list[dict], agg: dict, names: dict[str, str], out: Path) -
             sheet.append([row[key.removeprefix("by_")], row["accounts"], row["checked"], row["合格"],
                           row["不合格"], row["未能核验"], row["合格率"], row["vetoes"]])
     out.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(out)
+    save_workbook(wb, out)
 
 
 def register(app: typer.Typer) -> None:
