@@ -9,7 +9,8 @@ Each case runs in a fresh Python process (its peak RSS is that case's alone, the
 included: see ``baseline``) and prints one JSON line: the result the product gives, peak
 RSS in MB and seconds. The files are generated here (small on disk); APKs are served by
 the sandbox on loopback and checked as the apps spider checks them (range check, then the
-full download with CRC test).
+full download with CRC test); registry files are read as ``monitor accounts import`` reads
+them; the gzip-bomb feed is crawled by the real crawl child (its peak RSS is reported).
 """
 from __future__ import annotations
 
@@ -74,10 +75,65 @@ def _unbounded(which: str) -> dict:
     return {"file_bytes": len(data), "result": result, "seconds": round(time.perf_counter() - start, 2)}
 
 
+def _registry(name: str) -> dict:
+    from monitor.registry import RegistryFileError, read_registry
+
+    path = Path(name)
+    start = time.perf_counter()
+    try:
+        parsed = read_registry(path)
+        result = f"{len(parsed.records)} record(s), {len(parsed.invalid)} invalid"
+    except RegistryFileError as exc:
+        result = str(exc).split(": ", 1)[1]
+    return {"file_bytes": path.stat().st_size, "result": result, "seconds": round(time.perf_counter() - start, 2)}
+
+
+def _feed_bomb() -> dict:
+    """A wechat feed served gzip-encoded that inflates to 1 GiB, crawled by the real child."""
+    from monitor.app import App
+    from monitor.config import Settings
+    from monitor.crawl import run_crawl
+    from monitor.sandbox import Faults, SandboxServer, Scenario, World
+    from monitor.timeutil import resolve_at
+    from storage.models import Account, Observation
+
+    at = resolve_at("2026-11-24T02:00:00+08:00")
+    biz = "MzA5MzAwMDAwMg=="
+    srv = SandboxServer(World(Scenario([{"platform": "wechat", "id": biz, "name": "炸弹号", "feed_bomb": 1024,
+                                          "posts": [{"days_ago": 1}]}], at=at), Faults.parse(None))).start()
+    work = Path(tempfile.mkdtemp())
+    try:
+        from monitor.sandbox import platform_config
+
+        app = App(Settings(database_url=f"sqlite:///{work}/m.db", evidence_dir=str(work / "ev"),
+                           report_dir=str(work / "rep"), warc_dir=str(work / "warc"),
+                           crawl={"delay": 0, "autothrottle": False, "retries": 0}, **platform_config(srv.url)))
+        app.init_db()
+        with app.session() as s:
+            s.add(Account(name="炸弹号", platform="wechat", wechat_kind="订阅号", host_unit="炸弹单位", platform_id=biz,
+                          feed_url=f"{srv.url}/feeds/wewe/{biz}.atom"))
+        start = time.perf_counter()
+        result = run_crawl(app, at, ["wechat"])
+        seconds = time.perf_counter() - start
+        with app.session() as s:
+            reason = s.query(Observation.reason).scalar()
+    finally:
+        srv.stop()
+    return {"result": reason, "child_peak_rss_mb": round(result.peak_rss_mb, 1), "seconds": round(seconds, 2)}
+
+
+REGISTRY_FILES = {
+    "registry:far-cell.xlsx": lambda p: __import__("monitor.sandbox.bombs", fromlist=["x"]).far_cell_xlsx(p),
+    "registry:50MB-cell.xlsx": lambda p: __import__("monitor.sandbox.bombs", fromlist=["x"]).huge_cell_xlsx(p),
+    "registry:200KiB-cell.csv": lambda p: __import__("monitor.sandbox.bombs", fromlist=["x"]).huge_cell_csv(p),
+}
+
 CASES = {
     "apk:good.apk": lambda: _apk("good.apk"),
     "apk:manifest-bomb.apk": lambda: _apk("manifest-bomb.apk"),
     "apk:entry-bomb.apk": lambda: _apk("entry-bomb.apk"),
+    **{name: (lambda name=name: _registry(name.split(":", 1)[1])) for name in REGISTRY_FILES},
+    "feed:gzip-bomb-1GiB": _feed_bomb,
 }
 ON_REQUEST = {
     "unbounded:manifest-bomb": lambda: _unbounded("manifest"),
@@ -85,10 +141,18 @@ ON_REQUEST = {
 }
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM; ru_maxrss would carry the parent's over fork+exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def _one(name: str) -> dict:
     out = {"case": name}
     out.update({**CASES, **ON_REQUEST}[name]())
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = _peak_rss_mb()
     return out
 
 
@@ -98,6 +162,9 @@ def main(argv: list[str]) -> None:
         return
     names = argv or list(CASES)
     with tempfile.TemporaryDirectory() as tmp:
+        for name, make in REGISTRY_FILES.items():  # made here: the child measures reading only
+            if name in names:
+                make(Path(tmp) / name.split(":", 1)[1])
         for name in names:
             start = time.perf_counter()
             proc = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True,
