@@ -134,7 +134,8 @@ def test_a_far_cell_workbook_is_refused_by_the_cli_in_bounded_memory(app, tmp_pa
     (lambda p: _big_csv(p.with_suffix(".csv")), f"a registry file may be at most {MAX_FILE_BYTES >> 20} MB"),
     (lambda p: _blank_lines_then_a_cell(p.with_suffix(".csv")), "cell A20002 (row 20002, column 1) has a value outside"),
     (lambda p: _zip_bomb_xlsx(p.with_suffix(".xlsx")), "parts inflate to 300 MB (xl/worksheets/sheet1.xml: 300 MB); a registry workbook may inflate to at most 200 MB"),
-], ids=["50MB-cell", "200KiB-csv-cell", "21MB-csv", "csv-row-past-bound", "inflating-part"])
+    (lambda p: _styled_empty_cells_xlsx(p.with_suffix(".xlsx")), "more than 2,000,000 cells"),
+], ids=["50MB-cell", "200KiB-csv-cell", "21MB-csv", "csv-row-past-bound", "inflating-part", "styled-empties"])
 def test_hostile_registry_files_end_in_one_message_naming_the_cell(tmp_path, make, message):
     path = make(tmp_path / "hostile")
     with pytest.raises(RegistryFileError) as err:
@@ -171,4 +172,20 @@ def _zip_bomb_xlsx(path: Path) -> Path:
                         fh.write(block)
             else:
                 z.writestr(name, data)
+    return path
+
+
+def _styled_empty_cells_xlsx(path: Path) -> Path:
+    """2,000,100 formatted but empty cells (Excel writes these for a formatted range): no
+    value lies outside the bounds, but each would be an object in openpyxl."""
+    bombs.far_cell_xlsx(path, "A3")
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    row = b"".join(b'<c r="%s%%d" s="0"/>' % col.encode() for col in ("F", "G", "H", "I", "J", "K", "L", "M", "N", "O"))
+    rows = b"".join(b'<row r="%d">' % r + (row.replace(b"%d", b"%d" % r)) + b"</row>" for r in range(4, 200_014))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts.items():
+            if name == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+            z.writestr(name, data)
     return path

@@ -25,6 +25,7 @@ MAX_INFLATED_BYTES = 200 * MIB     # all parts of the workbook, inflated
 MAX_ROWS = 20_000
 MAX_COLUMNS = 100                  # Annex 1 has about 25
 MAX_CELL_CHARS = 32_767            # Excel's own limit for one cell
+MAX_CELLS = MAX_ROWS * MAX_COLUMNS  # cell elements of any kind (styled empty ones too)
 
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
@@ -159,7 +160,7 @@ def _shared_string_lengths(z: zipfile.ZipFile) -> list[int]:
 
 def _scan_sheet(z: zipfile.ZipFile, name: str, shared: list[int]) -> Extent:
     extent = Extent(0, 0)
-    cur = {"row": 0, "col": 0, "type": None, "chars": 0, "v": "", "in": None}
+    cur = {"row": 0, "col": 0, "type": None, "chars": 0, "v": "", "in": None, "cells": 0}
 
     def start(tag, attrs):
         tag = _local(tag)
@@ -168,6 +169,10 @@ def _scan_sheet(z: zipfile.ZipFile, name: str, shared: list[int]) -> Extent:
             cur["row"] = int(r) if r and r.isdigit() else cur["row"] + 1
             cur["col"] = 0
         elif tag == "c":
+            cur["cells"] += 1
+            if cur["cells"] > MAX_CELLS:  # openpyxl makes an object of each, empty or not
+                raise LimitError(f"its first sheet has more than {MAX_CELLS:,} cells (formatted empty ones "
+                                 "included); delete the rows and columns after the registry and save again")
             m = _REF.match(attrs.get("r") or "")
             if m:
                 cur["col"], cur["row"] = _column_number(m.group(1)), int(m.group(2))

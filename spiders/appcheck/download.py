@@ -217,7 +217,8 @@ async def _inspect_structure(source: _Source, expected: str | None, result: Chec
         raise _Stop
     source.add(tail_start, tail)
     try:
-        entries = parse_central_directory(await source.read(eocd.cd_offset, eocd.cd_offset + eocd.cd_size))
+        cd = await source.read(eocd.cd_offset, eocd.cd_offset + eocd.cd_size)
+        entries = await asyncio.to_thread(parse_central_directory, cd)
     except ZipStructureError as exc:
         result.fail(r.TRUNCATED, str(exc))
         raise _Stop
