@@ -57,6 +57,7 @@ demo: venv system
 
 bench: venv system services
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/web.py
 
 # Leaves .venv and the operator's data (var/monitor.db, var/evidence) alone.
 clean:

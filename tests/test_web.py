@@ -324,3 +324,14 @@ def test_evidence_on_the_finding_page_and_as_zip(web_client, workspace, tmp_path
     assert unit.get(f"/evidence/{pid}.zip").status_code == 404
     assert unit.get(f"/evidence/{pid}/screenshot.png").status_code == 404
     assert c.get("/evidence/../../etc/passwd.zip").status_code == 404
+
+
+def test_web_secret_key_is_masked_in_config_show(run_cli):
+    r = run_cli("config", "show", env={"MONITOR_WEB__SECRET_KEY": "s3cret-signing-key",
+                                       "MONITOR_WEB__PUBLIC_URL": "https://jiancha.example.gov.cn/"})
+    assert r.exit_code == 0, r.stderr
+    assert "s3cret-signing-key" not in r.stdout
+    web = json.loads(r.stdout)["web"]
+    assert web == {"secret_key": "********", "public_url": "https://jiancha.example.gov.cn", "session_hours": 12.0}
+    bad = run_cli("config", "show", env={"MONITOR_WEB__PUBLIC_URL": "jiancha.example.gov.cn"})
+    assert bad.exit_code == 2 and "public_url" in bad.stderr
