@@ -45,7 +45,8 @@ def _settings(workdir: Path, db_url: str, sandbox_url: str | None, **crawl) -> S
     extra = platform_config(sandbox_url) if sandbox_url else {}
     return Settings(database_url=db_url, evidence_dir=str(workdir / "evidence"), report_dir=str(workdir / "report"),
                     warc_dir=str(workdir / "warc"), alerts={"outbox": str(workdir / "outbox.jsonl")},
-                    crawl={"delay": 0, "autothrottle": False, "concurrency": 32, **crawl}, **extra)
+                    crawl={"delay": 0, "autothrottle": False, "concurrency": 32,
+                           "allow_networks": ["127.0.0.0/8", "::1/128"], **crawl}, **extra)
 
 
 def _import_registry(app: App, path: Path) -> int:

@@ -87,6 +87,23 @@ class Crawl(_Section):
         "Chrome/126.0 Mobile Safari/537.36"
     )
     unverifiable_alert_nights: int = 3
+    # Outbound policy: URLs from the registry, feeds and redirects may reach public addresses
+    # only; these networks are exempt (e.g. ["127.0.0.0/8", "::1/128"] for the sandbox).
+    allow_networks: list[str] = Field(default_factory=list)
+
+    @field_validator("allow_networks")
+    @classmethod
+    def _networks(cls, v: list[str]) -> list[str]:
+        from spiders.netpolicy import parse_networks
+
+        parse_networks(v)
+        return v
+
+    @property
+    def policy(self):
+        from spiders.netpolicy import NetPolicy
+
+        return NetPolicy.from_cidrs(self.allow_networks)
 
 
 class Apps(_Section):

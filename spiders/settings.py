@@ -31,6 +31,9 @@ HTTPERROR_ALLOW_ALL = True  # spiders classify every status into a typed outcome
 COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
+# Connect only to addresses the outbound policy allows (checked again at connect time).
+DNS_RESOLVER = "spiders.middlewares.outbound.PolicyResolver"
+OUTBOUND_ALLOW_NETWORKS: list[str] = []  # [crawl] allow_networks; empty: public addresses only
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
@@ -39,6 +42,7 @@ ITEM_PIPELINES = {
     "spiders.pipelines.StoragePipeline": 500,
 }
 DOWNLOADER_MIDDLEWARES: dict[str, int] = {}
+DOWNLOADER_MIDDLEWARES["spiders.middlewares.outbound.OutboundPolicyMiddleware"] = 50  # public addresses only, every hop
 DOWNLOADER_MIDDLEWARES["spiders.middlewares.warc.WarcWriterMiddleware"] = 950  # every exchange as WARC records (evidence)
 DOWNLOADER_MIDDLEWARES["spiders.middlewares.visitor_cookies.WeiboVisitorCookies"] = 560  # Weibo visitor cookies, 432/418
 

@@ -20,6 +20,7 @@ from monitor.registry import UrlBases, read_registry, upsert_accounts
 from monitor.sandbox import DEMO_AT, DEMO_PORT, SandboxServer, World, load_scenario
 from monitor.sandbox.registry import write_demo_registry
 from monitor.timeutil import resolve_at
+from spiders.netpolicy import LOOPBACK
 
 
 def demo_settings(workdir: Path, sandbox_url: str) -> Settings:
@@ -32,7 +33,8 @@ def demo_settings(workdir: Path, sandbox_url: str) -> Settings:
         warc_dir=str(workdir / "warc"),
         alerts={"outbox": str(workdir / "outbox.jsonl"), "inspectors": {}, "operator": []},
         # The sandbox is on loopback: no politeness delay needed (the real sites get 1 s).
-        crawl={"delay": 0, "autothrottle": False, "child_timeout": 600},
+        # The sandbox is on loopback, which the outbound policy refuses unless allowed.
+        crawl={"delay": 0, "autothrottle": False, "child_timeout": 600, "allow_networks": list(LOOPBACK)},
         **platform_config(sandbox_url),
     )
 

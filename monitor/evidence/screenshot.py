@@ -5,6 +5,10 @@ Bounded by design: one browser per run, relaunched after ``browser_restart_after
 a fresh context (no cookies, clean state) and page per capture, always closed; every browser
 call carries the time left of ``capture_timeout``, so a page that never finishes loading ends
 the capture with a note instead of hanging the run.
+
+The browser connects only through ``spiders.policyproxy``: the page, its redirects and its
+subresources reach only addresses the outbound policy allows; what it refused is noted, and
+a page that was itself refused is a failed capture (the proxy's refusal is not the site).
 """
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from monitor.config import Settings
+from spiders.policyproxy import PolicyProxy
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -99,6 +104,8 @@ class Capturer:
         self.launches = 0
         self.browser_version: str | None = None
         self.browser_env = browser_env  # e.g. FONTCONFIG_FILE, to prove the tofu check works
+        self.policy = settings.crawl.policy
+        self._proxy: PolicyProxy | None = None
 
     def __enter__(self) -> "Capturer":
         return self
@@ -111,6 +118,9 @@ class Capturer:
         if self._pw is not None:
             self._pw.stop()
             self._pw = None
+        if self._proxy is not None:
+            self._proxy.__exit__(None, None, None)
+            self._proxy = None
 
     def _close_browser(self) -> None:
         if self._browser is not None:
@@ -129,8 +139,10 @@ class Capturer:
                 from playwright.sync_api import sync_playwright
 
                 self._pw = sync_playwright().start()
+            if self._proxy is None:
+                self._proxy = PolicyProxy(self.policy).__enter__()
             self._browser = self._pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                     headless=True, timeout=timeout_ms,
+                                                     headless=True, timeout=timeout_ms, proxy=self._proxy.playwright(),
                                                      **({"env": {**os.environ, **self.browser_env}} if self.browser_env else {}))
             self.browser_version = self._browser.version
             self.captures = 0
@@ -145,6 +157,7 @@ class Capturer:
         left = lambda: max(1.0, (deadline - time.monotonic()) * 1000)  # noqa: E731
         cap = PageCapture(url=url, started_at=datetime.now(self.tz))
         context = None
+        refused_before = len(self._proxy.refused) if self._proxy else 0
         try:
             browser = self._ensure_browser(left())
             cap.browser_version = self.browser_version
@@ -182,7 +195,21 @@ class Capturer:
                 except Exception:
                     self._close_browser()
             cap.finished_at = datetime.now(self.tz)
+        self._note_refusals(cap, refused_before)
         return cap
+
+    def _note_refusals(self, cap: PageCapture, before: int) -> None:
+        refused = list(dict.fromkeys(self._proxy.refused[before:])) if self._proxy else []
+        if not refused:
+            return
+        cap.checks["refused_by_policy"] = refused
+        page = cap.final_url or cap.url
+        if any(r.startswith(f"refused by outbound policy: {u}:") for r in refused for u in {cap.url, page}):
+            # What the browser shows is the proxy's refusal, not the account's page.
+            cap.ok, cap.png, cap.html = False, None, None
+            cap.notes.append(f"截图失败：出站策略拒绝访问该页面（{refused[0]}）")
+        else:
+            cap.notes.append(f"页面的 {len(refused)} 个请求被出站策略拒绝：" + "；".join(refused[:5]))
 
     def _check(self, page, cap: PageCapture, expect: list[str]) -> None:
         problems = []

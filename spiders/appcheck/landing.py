@@ -29,18 +29,30 @@ class LandingResult:
                 "errors": self.errors}
 
 
-async def resolve_landing(url: str, chromium: str = "/usr/bin/chromium", wait_seconds: float = 8.0) -> LandingResult:
+async def resolve_landing(url: str, chromium: str = "/usr/bin/chromium", wait_seconds: float = 8.0,
+                          policy=None) -> LandingResult:
+    """``policy`` (a ``spiders.netpolicy.NetPolicy``): the browser connects only through the
+    policy proxy, so the page, its redirects and scripts reach allowed addresses only."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import async_playwright
 
+    from spiders.policyproxy import PolicyProxy
+
     out = LandingResult(url)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-        try:
-            out.download_url = await _android(browser, url, wait_seconds, out.errors, PlaywrightError)
-            out.app_store_url = await _iphone(browser, url, out.errors, PlaywrightError)
-        finally:
-            await browser.close()
+    proxy = await PolicyProxy(policy).astart() if policy is not None else None
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True,
+                                              **({"proxy": proxy.playwright()} if proxy else {}))
+            try:
+                out.download_url = await _android(browser, url, wait_seconds, out.errors, PlaywrightError)
+                out.app_store_url = await _iphone(browser, url, out.errors, PlaywrightError)
+            finally:
+                await browser.close()
+    finally:
+        if proxy is not None:
+            await proxy.aclose()
+            out.errors.extend(dict.fromkeys(proxy.refused))
     return out
 
 

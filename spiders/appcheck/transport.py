@@ -17,12 +17,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from spiders.netpolicy import NetPolicy, OutboundRefused, guard_httpx
+
 ANDROID_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/126.0 Mobile Safari/537.36")
 
 
 class TransportError(Exception):
-    """The request could not be made; ``kind`` is timeout, dns, connection_refused or network."""
+    """The request could not be made; ``kind`` is timeout, dns, connection_refused, network
+    or refused_by_policy (the outbound policy refused the URL or a redirect hop)."""
 
     def __init__(self, kind: str, detail: str):
         super().__init__(f"{kind}: {detail}")
@@ -81,6 +84,9 @@ def _chain(exc: BaseException):
 
 def classify_error(exc: BaseException) -> TransportError:
     text = str(exc) or type(exc).__name__
+    refused = next((e for e in _chain(exc) if isinstance(e, OutboundRefused)), None)
+    if refused is not None:
+        return TransportError("refused_by_policy", str(refused))
     if any(isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED for e in _chain(exc)):
         return TransportError("connection_refused", text)
     lowered = " ".join(str(e) for e in _chain(exc)).lower()
@@ -98,10 +104,12 @@ class HttpxTransport:
     """Plain async HTTP with redirect hops, byte counting and early stop."""
 
     def __init__(self, *, timeout: float = 30.0, user_agent: str = ANDROID_UA, delay: float = 0.0,
-                 max_redirects: int = 10, local_address: str | None = None):
+                 max_redirects: int = 10, local_address: str | None = None, policy: NetPolicy | None = None):
         transport = httpx.AsyncHTTPTransport(local_address=local_address) if local_address else None
         self.client = httpx.AsyncClient(timeout=timeout, max_redirects=max_redirects, transport=transport,
                                         headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
+        if policy is not None:  # every hop checked, and connections only to allowed addresses
+            guard_httpx(self.client, policy)
         self.pacer = HostPacer(delay)
         self.bytes_transferred = 0
         self.requests = 0
@@ -136,9 +144,7 @@ class HttpxTransport:
                         break
         except httpx.TooManyRedirects as exc:
             raise TransportError("network", f"too many redirects from {url}: {exc}") from None
-        except httpx.HTTPError as exc:
-            raise classify_error(exc) from None
-        except OSError as exc:
+        except (httpx.HTTPError, OSError, OutboundRefused) as exc:
             raise classify_error(exc) from None
         finally:
             self.bytes_transferred += len(body)

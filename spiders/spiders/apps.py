@@ -36,6 +36,7 @@ from spiders.appcheck.result import CheckResult
 from spiders.appcheck.stores import STORES
 from spiders.appcheck.transport import Fetched, classify_error
 from spiders.items import AppCheckItem, ObservationItem
+from spiders.middlewares.outbound import policy_from_settings
 from spiders.spiders.base import AccountSpider
 from storage.db import make_engine, session_scope
 from storage.models import AppCheck
@@ -191,7 +192,7 @@ class AppsSpider(AccountSpider):
             html_result.details["landing"] = {"error": f"no browser at {chromium}"}
             return html_result
         try:
-            landing = await resolve_landing(url, chromium)
+            landing = await resolve_landing(url, chromium, policy=policy_from_settings(self.settings))
         except Exception as exc:  # the browser failing says nothing about the app
             self.logger.warning("landing page %s could not be opened: %s", url, exc)
             return CheckResult(url=url, outcome=R.UNKNOWN, reason="browser_error", detail=str(exc)[:500],

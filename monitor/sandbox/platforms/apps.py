@@ -14,6 +14,7 @@ Behaviours (``serve``):
   manifest_bomb (``mib``: a 3 MB APK whose manifest inflates to 3000 MiB)
   entry_bomb (``mib``: a sound 5 MB APK with one asset inflating to 5000 MiB)
   hang (accepts and never answers; sets ``world.state["apps_hung"]``)
+  redirect (302 to ``to``, any absolute URL: a CDN or short link pointing elsewhere)
 
 Range support as real servers: ``Accept-Ranges: bytes``; ``bytes=a-b``, ``bytes=a-`` and
 suffix ``bytes=-n`` answer 206 with ``Content-Range``; unsatisfiable ranges answer 416 with
@@ -223,6 +224,8 @@ def register(app: web.Application, world: World) -> None:
             code = int(b.get("code", 404))
             return _count(request, web.Response(status=code, text=f"<html><body><h1>{code}</h1></body></html>",
                                                 content_type="text/html"))
+        if kind == "redirect":
+            raise web.HTTPFound(b["to"])
         if kind == "login_redirect":
             raise web.HTTPFound(f"{PREFIX}/sso/login?service={request.url}")
         if kind == "expired":
