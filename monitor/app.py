@@ -20,6 +20,13 @@ from storage.db import make_engine, session_scope, upgrade_to_head
 class App:
     settings: Settings = field(default_factory=load_settings)
 
+    def __post_init__(self) -> None:
+        # Whatever this process logs from now on has the configured secrets scrubbed.
+        from monitor.secrets import scrubber
+        from spiders.redact import install_log_filter
+
+        install_log_filter(scrubber(self.settings))
+
     @cached_property
     def engine(self) -> Engine:
         return make_engine(self.settings.database_url)

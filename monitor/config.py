@@ -258,15 +258,23 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
 
 
 def masked_dump(settings: Settings) -> dict[str, Any]:
-    """The effective config as plain data, secrets (and passwords inside URLs) masked."""
+    """The effective config as plain data with every secret masked: SecretStr fields, URL
+    passwords (database, Redis, TSA: ``scheme://user:********@host``, also ``redis://:pw@``),
+    credential-like query values, and the tokens inside apprise alert URLs."""
+    from monitor.secrets import MASK, mask_alert_url
+    from spiders.redact import mask_url
+
     data = settings.model_dump(mode="json")
     for secret in _secret_paths(settings):
         node = data
         for part in secret[:-1]:
             node = node[part]
         if node.get(secret[-1]) is not None:
-            node[secret[-1]] = "********"
-    return _mask_url_passwords(data)
+            node[secret[-1]] = MASK
+    alerts = data["alerts"]
+    alerts["operator"] = [mask_alert_url(u) for u in alerts["operator"]]
+    alerts["inspectors"] = {d: [mask_alert_url(u) for u in urls] for d, urls in alerts["inspectors"].items()}
+    return _mask_urls(data, lambda u: mask_url(u, MASK))
 
 
 def _secret_paths(model: BaseModel, prefix: tuple = ()) -> list[tuple]:
@@ -280,14 +288,11 @@ def _secret_paths(model: BaseModel, prefix: tuple = ()) -> list[tuple]:
     return out
 
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^:/@\s]+):(?P<pw>[^@/\s]+)@", re.I)
-
-
-def _mask_url_passwords(value: Any) -> Any:
+def _mask_urls(value: Any, mask) -> Any:
     if isinstance(value, dict):
-        return {k: _mask_url_passwords(v) for k, v in value.items()}
+        return {k: _mask_urls(v, mask) for k, v in value.items()}
     if isinstance(value, list):
-        return [_mask_url_passwords(v) for v in value]
-    if isinstance(value, str):
-        return _URL_PASSWORD.sub(lambda m: f"{m['scheme']}{m['user']}:********@", value)
+        return [_mask_urls(v, mask) for v in value]
+    if isinstance(value, str) and "://" in value:
+        return mask(value)
     return value

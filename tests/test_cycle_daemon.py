@@ -12,12 +12,13 @@ from sqlalchemy import create_engine, func, select
 from monitor.sandbox import ScaleScenario
 from monitor.sandbox.registry import write_scale_registry
 from storage.models import Account, Observation, Post, Run
-from tests.fixtures.cli_env import MONITOR, flatten_env
+from tests.fixtures.cli_env import LOOPBACK_ENV, MONITOR, flatten_env
 from tests.fixtures.core import T
 
 
 def _env(values):
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.update(LOOPBACK_ENV)
     env.update(flatten_env(values))
     return env
 

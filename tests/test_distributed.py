@@ -137,7 +137,10 @@ def _post_set(app) -> set[tuple]:
 
 
 def _start_worker(tmp_path, pg_url, prefix, n, extra_env: dict | None = None) -> tuple[subprocess.Popen, Path]:
+    from tests.fixtures.cli_env import LOOPBACK_ENV
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    env.update(LOOPBACK_ENV)
     env.update(extra_env or {})
     env.update(MONITOR_DATABASE_URL=pg_url, MONITOR_CRAWL__REDIS_URL=REDIS_URL, MONITOR_CRAWL__REDIS_PREFIX=prefix,
                MONITOR_CRAWL__HEARTBEAT_TTL="3", MONITOR_CRAWL__DELAY="0", MONITOR_CRAWL__CONCURRENCY="16",

@@ -32,13 +32,30 @@ def pending_alerts(app: App, at: datetime) -> list:
     return [o for o in due if o.dedupe_key not in done]
 
 
-def send_alerts(app: App, at: datetime) -> dict[str, int]:
-    from monitor.alerts.dispatch import dispatch
+class SenderBusy(Exception):
+    """Another process is sending this database's alerts."""
 
-    due = plan_alerts(app, at)
-    counts = dispatch(app, at, due)
+
+def send_alerts(app: App, at: datetime) -> dict[str, int]:
+    from monitor.alerts.dispatch import dispatch, reconcile
+    from monitor.cycle.lock import DatabaseLock, LockHeld
+
+    lock = DatabaseLock(app.engine, "alerts")
+    try:
+        lock.acquire()
+    except LockHeld:
+        raise SenderBusy("another process is sending alerts for this database; try again when it has finished") from None
+    try:
+        # What a killed sender left half-done is settled before anything is planned, so
+        # the operator hears about an unconfirmed delivery in this very run.
+        settled = reconcile(app)
+        due = plan_alerts(app, at)
+        counts = dispatch(app, at, due)
+    finally:
+        lock.release()
+    counts.update({f"reconciled_{k}": v for k, v in settled.items()})
     counts["due"] = len(due)
     return dict(counts)
 
 
-__all__ = ["plan_alerts", "pending_alerts", "send_alerts"]
+__all__ = ["SenderBusy", "plan_alerts", "pending_alerts", "send_alerts"]

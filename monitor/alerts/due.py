@@ -269,6 +269,10 @@ class Planner:
                                      page_url(self.settings, "/runs"))
             out += [Outgoing(f"stage-warning|{kind}|{self.at.isoformat()}|{r.key}", "stage_warning", r, msg)
                     for r in ops]
+        for row in self.s.scalars(select(Alert).where(Alert.status == "unconfirmed").order_by(Alert.id)):
+            msg = messages.unconfirmed_delivery(row.stage, row.target, row.title, self.at, self.tz)
+            out += [Outgoing(f"unconfirmed|{row.id}|{r.key}", "unconfirmed", r, msg, row.finding_id, row.account_id)
+                    for r in ops if not row.dedupe_key.startswith("unconfirmed|")]
         need = self.settings.crawl.unverifiable_alert_nights
         for acc, by_night in sorted(self.nights.items()):
             streak = failed_streak(by_night)

@@ -156,3 +156,12 @@ def write_failed(a: Account, reason: str, at: datetime, tz: ZoneInfo) -> Message
         SIGN,
     ])
     return Message(f"【运维告警】{a.name} 采集结果写入失败", body)
+
+
+def unconfirmed_delivery(stage: str, target: str, title: str, at: datetime, tz: ZoneInfo) -> Message:
+    return Message(
+        f"提醒发送被中断，无法确认是否送达：{title}"[:200],
+        f"监测时间点 {fmt_time(at, tz)}：发送“{title}”（{stage}）给 {target} 时程序被中断，"
+        "无法确认对方是否已收到。为避免重复，系统不会自动重发；消息全文见发件箱（outbox），"
+        f"请与接收人核实，必要时手工转发。\n{SIGN}",
+    )

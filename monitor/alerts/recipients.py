@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import lru_cache
-
-import apprise
 
 from monitor.config import Settings
 from storage.models import Account
@@ -35,12 +32,10 @@ class Recipient:
         return f"{self.label} {masked_url(self.url)}" if self.url else f"{self.label}（未配置发送渠道，仅写入发件箱）"
 
 
-@lru_cache(maxsize=256)
 def masked_url(url: str) -> str:
-    plugin = apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    if not plugin:
-        return url.split("://", 1)[0] + "://…"
-    return plugin.url(privacy=True)
+    from monitor.secrets import mask_alert_url
+
+    return mask_alert_url(url)
 
 
 def manager(settings: Settings, account: Account) -> list[Recipient]:

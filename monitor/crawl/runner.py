@@ -1,5 +1,13 @@
 """Start the crawl as a child process with a hard timeout and a memory limit, so a hung
-browser or a leaking crawl can never take the daemon down."""
+browser or a leaking crawl can never take the daemon down.
+
+The child gets its settings (database password, cookies, Redis URL) through an inherited
+pipe, never a file: nothing is left on disk whatever way the cycle ends. It runs in its own
+session (so its process group, browsers included, can be killed as one) and dies with its
+parent: ``monitor.crawl.child`` asks the kernel for a signal when the parent goes
+(PR_SET_PDEATHSIG) and watches the parent's pid. An interrupt of the parent (Ctrl-C) stops
+the child's whole group before the interrupt goes on.
+"""
 from __future__ import annotations
 
 import json
@@ -7,7 +15,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +25,7 @@ from monitor.crawl.settings import scrapy_settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WATCH_INTERVAL = 0.5  # seconds between RSS/time checks of the crawl child
+STOP_GRACE = 10.0  # seconds an interrupted child gets to stop before it is killed
 
 
 @dataclass
@@ -51,38 +59,87 @@ def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = N
     timeout = timeout or app.settings.crawl.child_timeout
     log_path = log_path or Path(app.settings.warc_dir).parent / "logs" / f"crawl-{'-'.join(spiders)}-{run_id or 'adhoc'}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False, encoding="utf-8") as fh:
-        json.dump(values, fh, ensure_ascii=False)
-        settings_file = fh.name
-    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings")
+    payload = json.dumps({"settings": values, "secrets": sorted(_secrets(app))}, ensure_ascii=False).encode("utf-8")
+    env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings", MONITOR_CRAWL_PARENT=str(os.getpid()))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     limit_mb = app.settings.crawl.child_memory_mb
     timed_out = over_memory = False
     peak = 0.0
+    read_end, write_end = os.pipe()
     try:
         with log_path.open("ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "monitor.crawl.child", settings_file, *spiders],
+            proc = subprocess.Popen([sys.executable, "-m", "monitor.crawl.child", f"fd:{read_end}", *spiders],
                                     stdout=log, stderr=subprocess.STDOUT, env=env, cwd=os.getcwd(),
-                                    start_new_session=True)
-            deadline = time.monotonic() + timeout
-            # Watch from outside: a hung browser or a leaking crawl is killed with its whole
-            # process group (Chromium included) and the daemon lives on.
-            while True:
-                try:
-                    rc = proc.wait(timeout=WATCH_INTERVAL)
-                    break
-                except subprocess.TimeoutExpired:
-                    pass
-                peak = max(peak, rss_mb(proc.pid))
-                timed_out = time.monotonic() > deadline
-                over_memory = bool(limit_mb) and peak > limit_mb
-                if timed_out or over_memory:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    rc = proc.wait()
-                    break
+                                    start_new_session=True, pass_fds=(read_end,))
+    except BaseException:
+        os.close(write_end)
+        raise
     finally:
-        os.unlink(settings_file)
+        os.close(read_end)
+    try:
+        _send(write_end, payload)
+        deadline = time.monotonic() + timeout
+        # Watch from outside: a hung browser or a leaking crawl is killed with its whole
+        # process group (Chromium included) and the daemon lives on.
+        while True:
+            try:
+                rc = proc.wait(timeout=WATCH_INTERVAL)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            peak = max(peak, rss_mb(proc.pid))
+            timed_out = time.monotonic() > deadline
+            over_memory = bool(limit_mb) and peak > limit_mb
+            if timed_out or over_memory:
+                os.killpg(proc.pid, signal.SIGKILL)
+                rc = proc.wait()
+                break
+    except BaseException as exc:  # Ctrl-C, SIGTERM turned into an exception, a bug here
+        how = stop_child(proc)
+        if isinstance(exc, KeyboardInterrupt):
+            raise KeyboardInterrupt(f"crawl child {proc.pid} ({', '.join(spiders)}) {how}") from None
+        raise
     if over_memory:
         with log_path.open("a", encoding="utf-8") as log:
             log.write(f"\nmonitor: crawl child killed at {peak:.0f} MB RSS (limit {limit_mb} MB)\n")
     return CrawlResult(spiders, rc, timed_out, log_path, over_memory, peak)
+
+
+def _send(fd: int, payload: bytes) -> None:
+    """Write the settings into the child's pipe and close it (a child that died at start
+    leaves a broken pipe: its exit code tells the rest)."""
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+    except BrokenPipeError:
+        pass
+
+
+def _secrets(app: App) -> set[str]:
+    from monitor.secrets import known_secrets
+
+    return known_secrets(app.settings)
+
+
+def stop_child(proc: subprocess.Popen, grace: float = STOP_GRACE) -> str:
+    """Stop the child's whole process group: SIGTERM (Scrapy closes its spiders), SIGKILL
+    after ``grace`` seconds. Returns what was done, in words."""
+    if proc.poll() is not None:
+        return f"had already exited ({proc.returncode})"
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return "had already exited"
+    try:
+        proc.wait(timeout=grace)
+        how = "stopped (SIGTERM)"
+    except subprocess.TimeoutExpired:
+        how = f"killed (SIGKILL after {grace:g} s)"
+    except KeyboardInterrupt:  # a second Ctrl-C: no more patience
+        how = "killed (SIGKILL, second interrupt)"
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # whatever of its group is left (browsers)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    return how

@@ -49,6 +49,16 @@ class CycleResult:
     outcome: str  # ok, failed, interrupted
     stages: list[StageResult]
     report_dir: Path | None = None
+    not_run: list[str] = field(default_factory=list)  # stages never started (stopped, failed or interrupted)
+
+    def resume_command(self) -> str:
+        """What to type to finish this T: every stage is idempotent for T, so the remaining
+        stages (or the whole cycle) can simply run again."""
+        at = self.at.isoformat()
+        rest = [s.name for s in self.stages if s.outcome == "interrupted"] + self.not_run
+        if not rest or rest[0] == "crawl":
+            return f"monitor run --at {at}"
+        return f"monitor run --at {at} " + " ".join(f"--stage {name}" for name in rest)
 
     @property
     def ok(self) -> bool:
@@ -100,7 +110,14 @@ def run_cycle(app: App, at: datetime, stages: list[str] | None = None, *, stop: 
                 if ctx.stop.is_set():
                     outcome = "interrupted"
                     break
-                result = _run_stage(app, ctx, stage)
+                try:
+                    result = _run_stage(app, ctx, stage)
+                except KeyboardInterrupt as exc:  # Ctrl-C: record what was stopped, then stop
+                    result = _interrupted(app, ctx, stage, str(exc) or "interrupted (Ctrl-C)")
+                    outcome = "interrupted"
+                    results.append(result)
+                    advance(stage, result)
+                    break
                 results.append(result)
                 advance(stage, result)
                 if on_stage:
@@ -115,7 +132,8 @@ def run_cycle(app: App, at: datetime, stages: list[str] | None = None, *, stop: 
             row.finished_at = utcnow()
             row.counts = {r.name: r.outcome for r in results}
         report = next((Path(r.counts["html"]).parent for r in results if r.name == "report" and "html" in r.counts), None)
-        return CycleResult(cycle_id, at, outcome, results, report)
+        started = {r.name for r in results}
+        return CycleResult(cycle_id, at, outcome, results, report, [s.name for s in selected if s.name not in started])
     finally:
         lock.release()
 
@@ -139,6 +157,16 @@ def _run_stage(app: App, ctx: StageContext, stage: Stage) -> StageResult:
         row.outcome, row.counts, row.message, row.finished_at = outcome, _jsonable(counts), message, utcnow()
     log.info("stage %s %s %s", stage.name, outcome, counts)
     return StageResult(stage.name, outcome, counts, message)
+
+
+def _interrupted(app: App, ctx: StageContext, stage: Stage, what: str) -> StageResult:
+    message = f"interrupted: {what}"
+    with app.session() as s:
+        row = s.get(Run, ctx.run_id)
+        if row is not None and row.outcome == "running":
+            row.outcome, row.message, row.finished_at = "interrupted", message[:2000], utcnow()
+    log.warning("stage %s %s", stage.name, message)
+    return StageResult(stage.name, "interrupted", {}, message)
 
 
 def _jsonable(counts: dict[str, Any]) -> dict[str, Any]:

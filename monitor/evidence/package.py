@@ -222,12 +222,14 @@ def build_package(app: App, finding_id: int, *, capturer: Capturer | None = None
 
         db_note = "; ".join(notes) or None
         if app.settings.evidence.tsa_url:
+            from monitor.secrets import scrubber
+
             try:
                 (tmp / TSR).write_bytes(request_timestamp(app.settings.evidence.tsa_url, package_id,
                                                           timeout=app.settings.evidence.capture_timeout))
             except TimestampError as exc:
                 # A missing timestamp must be visible, never silent (research §5.3 #7).
-                db_note = "; ".join(filter(None, [db_note, f"可信时间戳申请失败：{exc}"]))
+                db_note = "; ".join(filter(None, [db_note, f"可信时间戳申请失败：{scrubber(app.settings).text(str(exc))}"]))
 
         final = root / package_id
         try:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import httpx
 
+from spiders.redact import mask_url
+
 
 class TimestampError(Exception):
     """The TSA could not give a valid timestamp; the message says which URL and why."""
@@ -24,7 +26,9 @@ def _openssl(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
 
 
 def request_timestamp(url: str, digest_hex: str, timeout: float = 30.0) -> bytes:
-    """The DER TimeStampResp for a SHA-256 digest, from the TSA at ``url``."""
+    """The DER TimeStampResp for a SHA-256 digest, from the TSA at ``url`` (credentials in the
+    URL are sent as HTTP basic auth; messages name the URL with its password masked)."""
+    shown = mask_url(url)
     with tempfile.TemporaryDirectory() as tmp:
         tsq = Path(tmp) / "q.tsq"
         r = _openssl("-query", "-sha256", "-digest", digest_hex, "-cert", "-out", str(tsq))
@@ -34,17 +38,17 @@ def request_timestamp(url: str, digest_hex: str, timeout: float = 30.0) -> bytes
             resp = httpx.post(url, content=tsq.read_bytes(), timeout=timeout,
                               headers={"Content-Type": "application/timestamp-query"})
         except httpx.HTTPError as exc:
-            raise TimestampError(f"TSA {url}: {exc.__class__.__name__}: {exc}") from None
+            raise TimestampError(f"TSA {shown}: {exc.__class__.__name__}: {str(exc).replace(url, shown)}") from None
         if resp.status_code != 200:
-            raise TimestampError(f"TSA {url} answered HTTP {resp.status_code}")
+            raise TimestampError(f"TSA {shown} answered HTTP {resp.status_code}")
         tsr = Path(tmp) / "r.tsr"
         tsr.write_bytes(resp.content)
         # Granted, and over our digest (the CA check comes at verify time).
         info = reply_text(tsr)
         if not re.search(r"Status:\s*Granted", info):
-            raise TimestampError(f"TSA {url} did not grant the timestamp: {info.splitlines()[:3]}")
+            raise TimestampError(f"TSA {shown} did not grant the timestamp: {info.splitlines()[:3]}")
         if imprint_hex(info) != digest_hex.lower():
-            raise TimestampError(f"TSA {url} stamped a different digest")
+            raise TimestampError(f"TSA {shown} stamped a different digest")
         return resp.content
 
 

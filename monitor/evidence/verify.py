@@ -4,6 +4,10 @@ A package is intact when: ``manifest.json`` hashes to the folder's name; every f
 lists is there with the same SHA-256 and size; no other file was added (``manifest.tsr``
 aside); and, when a timestamp token is present, ``openssl ts -verify`` accepts it for the
 manifest's digest against the TSA CA (given, configured, or ``tsa-ca.pem`` in the package).
+A token that cannot be verified (no CA to check it against) is a failure, not "present":
+anyone can drop a file named ``manifest.tsr`` into a folder. ``verify_all`` also reports the
+``.tmp-*`` folders an interrupted build leaves: they were never sealed, so nothing in them
+is evidence.
 """
 from __future__ import annotations
 
@@ -30,21 +34,24 @@ class VerifyResult:
     added: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     timestamp: str | None = None  # None: no token; else the verification message
+    status: str = "intact"  # intact, changed, unverifiable (timestamp), unfinished (a .tmp-* folder)
 
-    def fail(self, message: str) -> None:
+    def fail(self, message: str, status: str = "changed") -> None:
         self.ok = False
         self.problems.append(message)
+        if self.status == "intact":
+            self.status = status
 
     def describe(self) -> str:
         if self.ok:
             ts = f"; {self.timestamp}" if self.timestamp else ""
             return f"{self.package_id}: intact{ts}"
-        return f"{self.package_id}: CHANGED — " + "; ".join(self.problems)
+        return f"{self.package_id}: {self.status.upper()} — " + "; ".join(self.problems)
 
     def as_dict(self) -> dict:
         return {"package": self.package_id, "path": str(self.path), "ok": self.ok, "changed": self.changed,
                 "missing": self.missing, "added": self.added, "problems": self.problems,
-                "timestamp": self.timestamp}
+                "timestamp": self.timestamp, "status": self.status}
 
 
 def verify_package(path: str | Path, ca_file: str | Path | None = None) -> VerifyResult:
@@ -85,12 +92,13 @@ def verify_package(path: str | Path, ca_file: str | Path | None = None) -> Verif
     if tsr.is_file():
         ca = Path(ca_file) if ca_file else (folder / "tsa-ca.pem")
         if not ca.is_file():
-            result.timestamp = "timestamp present, not verified (no TSA CA given)"
+            result.timestamp = "timestamp token cannot be verified: no TSA CA (give --ca or set [evidence] tsa_ca_file)"
+            result.fail(result.timestamp, "unverifiable")
         else:
             ok, message = verify_timestamp(tsr, digest, ca)
             result.timestamp = message
             if not ok:
-                result.fail(message)
+                result.fail(message, "unverifiable")
     return result
 
 
@@ -101,6 +109,11 @@ def verify_all(app: App, ca_file: str | Path | None = None) -> list[VerifyResult
     ca = ca_file or app.settings.evidence.tsa_ca_file or None
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
     results = [verify_package(p, ca) for p in folders]
+    for tmp in sorted(root.glob(".tmp-*")) if root.is_dir() else []:
+        r = VerifyResult(tmp, tmp.name)
+        r.fail(f"unfinished package {tmp}: a build was interrupted before it was sealed (or is running now); "
+               "nothing in it is evidence — delete it once no build is running", "unfinished")
+        results.append(r)
     seen = {p.name for p in folders}
     with app.session() as s:
         for pkg in s.scalars(select(EvidencePackage).order_by(EvidencePackage.created_at)):

@@ -10,6 +10,12 @@ Sits next to the downloader (priority above HttpCompressionMiddleware), so the p
 the body as it came off the wire (still content-encoded), which is what WARC archives.
 The body Scrapy already holds is written through a memoryview: no copy is made, and bodies
 above ``MONITOR_WARC_MAX_BODY`` bytes are cut there and marked ``WARC-Truncated: length``.
+
+Secrets never reach a record (packages built from these records go to third parties): the
+values of ``Cookie``, ``Set-Cookie`` and ``Authorization`` headers are replaced (cookie names
+and attributes kept), the configured secret values (``MONITOR_SECRET_VALUES``: cookies,
+tokens, passwords) are replaced wherever they appear in a header or the target URI, and
+each record that was changed says so in a ``WARC-Redacted`` field naming what was hidden.
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ from urllib.parse import urlsplit
 from scrapy import signals
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
+
+from spiders.redact import SECRET_HEADERS, Scrubber, redact_header
 
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
 # Scrapy has already removed the chunked framing: keep the header for the record, renamed
@@ -45,19 +53,32 @@ class _ViewReader(io.RawIOBase):
         return n
 
 
-def _headers(scrapy_headers) -> list[tuple[str, str]]:
+def _headers(scrapy_headers, scrub: Scrubber, redacted: list[str]) -> list[tuple[str, str]]:
+    """The headers as archived: credential values replaced, the names of what was hidden
+    collected in ``redacted``."""
     out = []
     for key, values in scrapy_headers.items():
         name = key.decode("latin-1")
         if key.lower() in _RENAMED:
             name = "X-Archive-Orig-" + name
         for v in values:
-            out.append((name, v.decode("latin-1")))
+            value = v.decode("latin-1")
+            shown = redact_header(name, value) if name.lower() in SECRET_HEADERS else scrub.text(value)
+            if shown != value:
+                redacted.append(name)
+            out.append((name, shown))
     return out
 
 
+def _redacted_field(names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    return {"WARC-Redacted": "values of " + ", ".join(dict.fromkeys(names)) + " replaced by REDACTED (secrets)"}
+
+
 class WarcWriterMiddleware:
-    def __init__(self, warc_dir: str, run_id, max_body: int = DEFAULT_MAX_BODY):
+    def __init__(self, warc_dir: str, run_id, max_body: int = DEFAULT_MAX_BODY, secrets=()):
+        self.scrub = Scrubber(secrets)
         self.root = Path(warc_dir)
         self.run_dir = str(run_id) if run_id else "adhoc"
         self.max_body = max_body
@@ -70,7 +91,7 @@ class WarcWriterMiddleware:
     def from_crawler(cls, crawler):
         s = crawler.settings
         mw = cls(s.get("MONITOR_WARC_DIR") or "var/warc", s.get("MONITOR_RUN_ID"),
-                 s.getint("MONITOR_WARC_MAX_BODY", DEFAULT_MAX_BODY))
+                 s.getint("MONITOR_WARC_MAX_BODY", DEFAULT_MAX_BODY), s.getlist("MONITOR_SECRET_VALUES") or [])
         mw.crawler = crawler
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
@@ -112,25 +133,38 @@ class WarcWriterMiddleware:
         reason = (getattr(response, "reason", None) or "").strip()
         status_line = f"{response.status} {reason}".strip()
         protocol = (getattr(response, "protocol", None) or "HTTP/1.1").upper()
-        http = StatusAndHeaders(status_line, _headers(response.headers), protocol=protocol)
+        hidden: list[str] = []
+        http = StatusAndHeaders(status_line, _headers(response.headers, self.scrub, hidden), protocol=protocol)
+        response_url = self.scrub.text(response.url)
+        if response_url != response.url:
+            hidden.append("WARC-Target-URI")
+        warc_headers.update(_redacted_field(hidden))
         ip = getattr(response, "ip_address", None)
         if ip is not None:
             warc_headers["WARC-IP-Address"] = str(ip)
-        resp_rec = w.create_warc_record(response.url, "response", payload=_ViewReader(view),
+        resp_rec = w.create_warc_record(response_url, "response", payload=_ViewReader(view),
                                         length=len(view), http_headers=http,
                                         warc_headers_dict=warc_headers)
 
-        parts = urlsplit(request.url)
+        request_url = self.scrub.text(request.url)
+        parts = urlsplit(request_url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-        req_headers = _headers(request.headers)
+        req_hidden = ["WARC-Target-URI"] if request_url != request.url else []
+        req_headers = _headers(request.headers, self.scrub, req_hidden)
         if not any(k.lower() == "host" for k, _ in req_headers):
             req_headers.insert(0, ("Host", parts.netloc))
         req_http = StatusAndHeaders(f"{request.method} {target} {protocol}", req_headers,
                                     protocol=protocol, is_http_request=True)
         req_body = request.body or b""
-        req_rec = w.create_warc_record(request.url, "request", payload=io.BytesIO(req_body),
+        if self.scrub and req_body:  # our own request bodies (a login form, a token in a POST)
+            clean = self.scrub.text(req_body.decode("latin-1")).encode("latin-1")
+            if clean != req_body:
+                req_body = clean
+                req_hidden.append("request body")
+        req_rec = w.create_warc_record(request_url, "request", payload=io.BytesIO(req_body),
                                        length=len(req_body), http_headers=req_http,
-                                       warc_headers_dict={"WARC-Concurrent-To": resp_rec.rec_headers.get_header("WARC-Record-ID")})
+                                       warc_headers_dict={"WARC-Concurrent-To": resp_rec.rec_headers.get_header("WARC-Record-ID"),
+                                                          **_redacted_field(req_hidden)})
         offset = self._fh.tell()
         w.write_record(resp_rec)
         w.write_record(req_rec)

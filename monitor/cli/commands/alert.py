@@ -31,7 +31,13 @@ def register(app: typer.Typer) -> None:
                 console.print(f"[bold]{r['stage']}[/] → {r['to']}\n  {r['title']}", highlight=False)
             console.print(f"{len(rows)} message(s) due at {t.isoformat()} (dry run: nothing sent)", highlight=False)
             return
-        counts = send_alerts(a, t)
+        from monitor.alerts import SenderBusy
+        from monitor.cli.common import fail
+
+        try:
+            counts = send_alerts(a, t)
+        except SenderBusy as exc:
+            fail(str(exc), code=3)
         if as_json:
             print_json(counts)
             return

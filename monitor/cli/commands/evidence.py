@@ -26,7 +26,8 @@ def register(app: typer.Typer) -> None:
                                                   "(default: [evidence] tsa_ca_file, else tsa-ca.pem in the package)."),
         fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
     ) -> None:
-        """Re-hash packages and say whether anything changed. Exit 1 if any package changed."""
+        """Re-hash packages and say whether anything changed. Exit 1 if any package changed,
+        has a timestamp that cannot be verified, or (with --all) was left unfinished."""
         from monitor.evidence import verify_all, verify_package
 
         if bool(package) == all_:
@@ -45,10 +46,10 @@ def register(app: typer.Typer) -> None:
             print_json([r.as_dict() for r in results])
         else:
             for r in results:
-                console.print(("[green]OK[/]      " if r.ok else "[red]CHANGED[/] ") + r.describe(),
+                console.print(("[green]OK[/]     " if r.ok else "[red]FAILED[/] ") + r.describe(),
                               highlight=False, soft_wrap=True)
             bad = sum(not r.ok for r in results)
-            console.print(f"{len(results)} package(s) checked, {bad} changed", highlight=False)
+            console.print(f"{len(results)} package(s) checked, {bad} failed", highlight=False)
         if any(not r.ok for r in results):
             raise typer.Exit(1)
 

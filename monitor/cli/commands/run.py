@@ -15,6 +15,13 @@ def _run(stages: list[str] | None, at: str | None) -> None:
         fail(f"{exc}; try again when it has finished", code=3)
     except ValueError as exc:
         fail(str(exc), code=2)
+    if result.outcome == "interrupted":
+        stopped = next((s for s in result.stages if s.outcome == "interrupted"), None)
+        what = f"stage {stopped.name} {stopped.message}" if stopped else "stopped between stages"
+        not_run = ", ".join(result.not_run) or "none"
+        fail(f"cycle {result.run_id} at {t.isoformat()} interrupted — {what}; stages not run: {not_run}. "
+             f"Everything stored so far is kept and every stage is safe to repeat for this T: "
+             f"resume with `{result.resume_command()}`", code=130)
     if not result.ok:
         failed = [s for s in result.stages if s.outcome == "failed"]
         detail = "; ".join(f"{s.name}: {s.message}" for s in failed) or result.outcome

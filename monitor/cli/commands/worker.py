@@ -20,6 +20,10 @@ def register(app: typer.Typer) -> None:
             fail("[crawl] redis_url is not set (MONITOR_CRAWL__REDIS_URL): a worker needs the shared Redis queue",
                  code=2)
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from monitor.secrets import scrubber
+        from spiders.redact import install_log_filter
+
+        install_log_filter(scrubber(a.settings))  # the handler basicConfig just added
         stop = Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
