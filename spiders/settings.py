@@ -32,7 +32,7 @@ COOKIES_ENABLED = True
 TELNETCONSOLE_ENABLED = False
 LOG_LEVEL = "INFO"
 # Connect only to addresses the outbound policy allows (checked again at connect time).
-DNS_RESOLVER = "spiders.middlewares.outbound.PolicyResolver"
+TWISTED_DNS_RESOLVER = "spiders.middlewares.outbound.PolicyResolver"
 OUTBOUND_ALLOW_NETWORKS: list[str] = []  # [crawl] allow_networks; empty: public addresses only
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"

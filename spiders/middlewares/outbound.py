@@ -6,7 +6,7 @@ Two places, because either alone leaves a gap:
   through the chain) and the app-check transport's requests — and refuses it with a
   ``RefusedRequest`` whose message names the URL and the address, which the spiders record
   as the observation's reason (outcome ``error``; app checks ``unknown``).
-- ``PolicyResolver`` (``DNS_RESOLVER``) filters the addresses Twisted is about to connect
+- ``PolicyResolver`` (``TWISTED_DNS_RESOLVER``) filters the addresses Twisted is about to connect
   to, so a name that resolved to a public address for the middleware and to 127.0.0.1 a
   moment later (DNS rebinding) still cannot be reached.
 
