@@ -107,7 +107,9 @@ def _feed_bomb() -> dict:
 
         app = App(Settings(database_url=f"sqlite:///{work}/m.db", evidence_dir=str(work / "ev"),
                            report_dir=str(work / "rep"), warc_dir=str(work / "warc"),
-                           crawl={"delay": 0, "autothrottle": False, "retries": 0}, **platform_config(srv.url)))
+                           crawl={"delay": 0, "autothrottle": False, "retries": 0,
+                                  "allow_networks": ["127.0.0.0/8", "::1/128"]},  # the sandbox is on loopback
+                           **platform_config(srv.url)))
         app.init_db()
         with app.session() as s:
             s.add(Account(name="炸弹号", platform="wechat", wechat_kind="订阅号", host_unit="炸弹单位", platform_id=biz,
