@@ -8,10 +8,12 @@ scenario, fault injection and the request log.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import importlib
 import json
 import pkgutil
 import random
+import re
 import threading
 import time
 from collections import Counter
@@ -24,12 +26,33 @@ from aiohttp import web
 from monitor.sandbox import platforms
 from monitor.sandbox.scenario import Scenario
 
-FAULT_KINDS = ("418", "432", "500", "timeout", "captcha")
+# Answered by the platform handlers (they ask ``Faults.pick()``) …
+HANDLER_FAULTS = ("418", "432", "500", "timeout", "captcha")
+# … and applied by the server to what the handler answered: a 200 body cut short, or the
+# same data in a shape the product has never seen (renamed keys, ids and elements).
+BODY_FAULTS = ("truncated", "layout")
+FAULT_KINDS = HANDLER_FAULTS + BODY_FAULTS
+
+
+@dataclass
+class _Draw:
+    fault: str | None
+    asked: bool = False  # the handler is one that faults apply to
+
+
+_request_fault: contextvars.ContextVar[_Draw] = contextvars.ContextVar("sandbox_fault")
 
 
 @dataclass
 class Faults:
-    """A fraction ``rate`` of platform requests answer with one of ``kinds`` instead."""
+    """A fraction ``rate`` of platform requests answer with one of ``kinds`` instead.
+
+    One draw per request. Handler kinds are what ``pick()`` returns to the handler; body
+    kinds are applied to the handler's answer (only on requests whose handler asked, i.e.
+    the platform endpoints, never the sandbox's own pages). ``timeout`` makes the handler
+    stall ``timeout_seconds`` (set it above the product's download timeout; tests keep both
+    small).
+    """
 
     rate: float = 0.0
     kinds: tuple[str, ...] = ("500",)
@@ -38,22 +61,86 @@ class Faults:
 
     def __post_init__(self):
         bad = [k for k in self.kinds if k not in FAULT_KINDS]
-        if bad or not 0 <= self.rate <= 1:
-            raise ValueError(f"faults: rate must be 0..1 and kinds among {FAULT_KINDS}, got {self.rate} {bad}")
+        if bad or not 0 <= self.rate <= 1 or self.timeout_seconds < 0:
+            raise ValueError(f"faults: rate must be 0..1, kinds among {FAULT_KINDS} and the timeout ≥ 0 s, "
+                             f"got {self.rate} {bad} {self.timeout_seconds}")
         self._rng = random.Random(self.seed)
+        self._lock = threading.Lock()
 
     @classmethod
     def parse(cls, text: str | None) -> "Faults":
-        """'0.1:418,500' → 10% of requests answer 418 or 500."""
+        """'0.1:418,500' → 10% of requests answer 418 or 500; '1:timeout:2' → every request
+        stalls 2 s."""
         if not text:
             return cls()
-        rate, _, kinds = text.partition(":")
-        return cls(rate=float(rate), kinds=tuple(k.strip() for k in (kinds or "500").split(",") if k.strip()))
+        rate, _, rest = text.partition(":")
+        kinds, _, seconds = rest.partition(":")
+        try:
+            extra = {"timeout_seconds": float(seconds)} if seconds else {}
+            return cls(rate=float(rate), kinds=tuple(k.strip() for k in (kinds or "500").split(",") if k.strip()),
+                       **extra)
+        except ValueError as exc:
+            raise ValueError(f"faults {text!r}: {exc} (form: RATE:KIND,KIND[:TIMEOUT_SECONDS])") from None
+
+    def draw(self) -> str | None:
+        with self._lock:
+            if self.rate and self._rng.random() < self.rate:
+                return self._rng.choice(self.kinds)
+        return None
 
     def pick(self) -> str | None:
-        if self.rate and self._rng.random() < self.rate:
-            return self._rng.choice(self.kinds)
-        return None
+        """The handler fault for the request being answered (None: answer normally)."""
+        current = _request_fault.get(None)
+        if current is None:  # outside a request
+            fault = self.draw()
+        else:
+            current.asked = True
+            fault = current.fault
+        return fault if fault in HANDLER_FAULTS else None
+
+
+def _renamed_json(data: Any, top: bool = True) -> Any:
+    """Same values, new key names; top-level scalars (``ok``, ``ret``, ``resultCount``) keep
+    theirs, so the answer still looks like a success."""
+    if isinstance(data, dict):
+        return {(k if top and not isinstance(v, (dict, list)) else f"{k}_v2"): _renamed_json(v, False)
+                for k, v in data.items()}
+    if isinstance(data, list):
+        return [_renamed_json(v, False) for v in data]
+    return data
+
+
+_XML_KEEP = {"rss", "feed", "channel", "xml"}
+
+
+def _changed_layout(body: bytes, content_type: str) -> bytes:
+    text = body.decode("utf-8", "replace")
+    stripped = text.strip()
+    callback = re.match(r"^([\w.$]+(?:\s*&&\s*[\w.$]+)?)\((.*)\);?$", stripped, re.S)  # JSONP
+    try:
+        if callback:
+            return f"{callback[1]}({json.dumps(_renamed_json(json.loads(callback[2])), ensure_ascii=False)});".encode()
+        if stripped[:1] in "{[":
+            return json.dumps(_renamed_json(json.loads(stripped)), ensure_ascii=False).encode()
+    except json.JSONDecodeError:
+        pass
+    if "xml" in content_type or stripped.startswith("<?xml"):
+        return re.sub(r"<(/?)([A-Za-z][\w.-]*)", lambda m: m[0] if m[2].lower() in _XML_KEEP else f"<{m[1]}{m[2]}_v2",
+                      text).encode()
+    # HTML: the same text under renamed ids, classes and script variables.
+    text = re.sub(r'\b(id|class)="([^"]*)"', lambda m: f'{m[1]}="' + " ".join(f"{t}-v2" for t in m[2].split()) + '"', text)
+    text = re.sub(r"\bvar\s+([A-Za-z_$][\w$]*)\s*=", r"var \1_v2 =", text)
+    return text.encode()
+
+
+def _apply_body_fault(fault: str, resp: web.StreamResponse) -> web.StreamResponse:
+    if not isinstance(resp, web.Response) or not isinstance(resp.body, bytes) or not resp.body:
+        return resp  # streamed files and empty answers: nothing to rewrite
+    if fault == "truncated":
+        resp.body = resp.body[: len(resp.body) // 2]
+    else:
+        resp.body = _changed_layout(resp.body, resp.content_type or "")
+    return resp
 
 
 @dataclass
@@ -121,6 +208,17 @@ def tag(request: web.Request, platform: str, account: str | None = None) -> None
 
 
 @web.middleware
+async def _fault_middleware(request: web.Request, handler):
+    world: World = request.app["world"]
+    draw = _Draw(world.faults.draw())
+    _request_fault.set(draw)  # this request's task only
+    resp = await handler(request)
+    if draw.asked and draw.fault in BODY_FAULTS and resp.status in (200, 206):
+        resp = _apply_body_fault(draw.fault, resp)
+    return resp
+
+
+@web.middleware
 async def _log_middleware(request: web.Request, handler):
     world: World = request.app["world"]
     status = 500
@@ -142,7 +240,7 @@ async def _log_middleware(request: web.Request, handler):
 
 
 def build_app(world: World) -> web.Application:
-    app = web.Application(middlewares=[_log_middleware])
+    app = web.Application(middlewares=[_log_middleware, _fault_middleware])
     app["world"] = world
 
     async def index(_request):

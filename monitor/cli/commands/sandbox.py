@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
         at: str = typer.Option(None, help="Monitoring time point T the scenario is relative to."),
         accounts: int = typer.Option(0, help="Scale mode: generate this many accounts instead."),
         seed: int = typer.Option(1, help="Seed for generated content."),
-        faults: str = typer.Option("", help="Fault injection, e.g. '0.1:418,432,500,timeout,captcha'."),
+        faults: str = typer.Option("", help="Fault injection RATE:KINDS[:STALL_S], kinds 418,432,500,timeout,captcha,truncated,layout; e.g. '0.1:418,500,timeout:5'."),
         log: str = typer.Option("", help="Append every request as a JSON line to this file."),
     ) -> None:
         """Run the platform sandbox (Weibo, WeChat, apps, stores) in the foreground."""
