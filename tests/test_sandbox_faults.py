@@ -24,15 +24,17 @@ def test_text_form_sets_kinds_rate_and_stall():
             Faults.parse(bad)
 
 
-def test_truncated_cuts_the_body_and_keeps_the_status(sandbox_factory):
+def test_truncated_is_a_transfer_cut_halfway(sandbox_factory):
     clean = sandbox_factory()
     cut = sandbox_factory(faults="1:truncated")
-    full = httpx.get(clean.url + FEED).content
-    short = httpx.get(cut.url + FEED)
-    assert short.status_code == 200 and short.headers["content-type"].startswith("application/atom+xml")
-    assert len(short.content) == len(full.replace(clean.url.encode(), cut.url.encode())) // 2
-    with pytest.raises(ET.ParseError):
-        ET.fromstring(short.content)
+    full = len(httpx.get(clean.url + FEED).content.replace(clean.url.encode(), cut.url.encode()))
+    got = bytearray()
+    with httpx.stream("GET", cut.url + FEED) as r:
+        assert r.status_code == 200 and int(r.headers["content-length"]) == full  # announced in full
+        with pytest.raises(httpx.RemoteProtocolError):
+            for chunk in r.iter_raw():
+                got += chunk
+    assert len(got) == full // 2  # then the connection drops
 
 
 def test_layout_renames_structure_but_keeps_the_document(sandbox_factory):

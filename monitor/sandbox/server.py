@@ -22,13 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict
 
 from monitor.sandbox import platforms
 from monitor.sandbox.scenario import Scenario
 
 # Answered by the platform handlers (they ask ``Faults.pick()``) …
 HANDLER_FAULTS = ("418", "432", "500", "timeout", "captcha")
-# … and applied by the server to what the handler answered: a 200 body cut short, or the
+# … and applied by the server to what the handler answered: a transfer cut halfway, or the
 # same data in a shape the product has never seen (renamed keys, ids and elements).
 BODY_FAULTS = ("truncated", "layout")
 FAULT_KINDS = HANDLER_FAULTS + BODY_FAULTS
@@ -133,14 +134,25 @@ def _changed_layout(body: bytes, content_type: str) -> bytes:
     return text.encode()
 
 
-def _apply_body_fault(fault: str, resp: web.StreamResponse) -> web.StreamResponse:
+async def _apply_body_fault(fault: str, request: web.Request, resp: web.StreamResponse) -> web.StreamResponse:
     if not isinstance(resp, web.Response) or not isinstance(resp.body, bytes) or not resp.body:
         return resp  # streamed files and empty answers: nothing to rewrite
-    if fault == "truncated":
-        resp.body = resp.body[: len(resp.body) // 2]
-    else:
+    if fault == "layout":
         resp.body = _changed_layout(resp.body, resp.content_type or "")
-    return resp
+        return resp
+    # A transfer cut by the network: half the body under the full Content-Length (and
+    # Content-Range), then the connection drops. A client can tell this from a server that
+    # serves a short file, and must.
+    body = resp.body
+    headers = CIMultiDict(resp.headers)
+    headers.pop("Content-Length", None)
+    cut = web.StreamResponse(status=resp.status, reason=resp.reason, headers=headers)
+    cut.content_length = len(body)
+    await cut.prepare(request)
+    await cut.write(body[: len(body) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return cut
 
 
 @dataclass
@@ -214,7 +226,7 @@ async def _fault_middleware(request: web.Request, handler):
     _request_fault.set(draw)  # this request's task only
     resp = await handler(request)
     if draw.asked and draw.fault in BODY_FAULTS and resp.status in (200, 206):
-        resp = _apply_body_fault(draw.fault, resp)
+        resp = await _apply_body_fault(draw.fault, request, resp)
     return resp
 
 
