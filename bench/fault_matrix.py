@@ -34,6 +34,7 @@ def summary(night, baseline) -> dict:
         "extra_vetoes": sum(len(v) for v in diff.extra_vetoes.values()),
         "extra_deductions": sum(len(d) for d in diff.extra_deductions.values()),
         "failed_but_scored": len(diff.failed_but_scored),
+        "reached": ",".join(sorted(night.served)) or "-",
         "detail": {"extra_vetoes": {k: sorted(v) for k, v in diff.extra_vetoes.items()},
                    "extra_deductions": diff.extra_deductions, "failed_but_scored": diff.failed_but_scored},
     }
@@ -62,12 +63,12 @@ def main() -> int:
             drill.close()
         elapsed = time.monotonic() - started
     head = f"{'faults':<34} {'exit':>4} {'vetoes':>6} {'deduct':>6} {'未能核验':>6} {'failed':>6} " \
-           f"{'+veto':>5} {'+deduct':>7} {'failed-but-scored':>17}"
+           f"{'+veto':>5} {'+deduct':>7} {'failed-but-scored':>17}  faults reached"
     print(head)
     print("-" * len(head))
     for r in rows:
         print(f"{r['faults']:<34} {r['exit']:>4} {r['vetoes']:>6} {r['deductions']:>6} {r['unverifiable']:>8} "
-              f"{r['failed_observations']:>6} {r['extra_vetoes']:>5} {r['extra_deductions']:>7} {r['failed_but_scored']:>17}")
+              f"{r['failed_observations']:>6} {r['extra_vetoes']:>5} {r['extra_deductions']:>7} {r['failed_but_scored']:>17}  {r['reached']}")
     print(f"({len(rows)} nights, {elapsed:.0f} s; accounts: {len(baseline.cards)})")
     for r in rows:
         print(json.dumps(r, ensure_ascii=False))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 import shutil
 import sqlite3
 import subprocess
@@ -27,10 +28,11 @@ from tests.fixtures.core import T
 MONITOR = str(Path(sys.executable).with_name("monitor"))
 LISTING_KINDS = ("timeline", "feed")  # the fetches that decide whether a feed account was checked
 UNVERIFIABLE = "未能核验"
-# Faulted nights: a download timeout well under the sandbox's stall, a short 418 back-off.
-TIMEOUT = 2.0
-STALL = 3.0
-FAULTED = {"crawl": {"timeout": TIMEOUT}, "platforms": {"weibo": {"backoff_418": 0.2}}}
+# Faulted nights: a download timeout under the sandbox's stall (yet long enough for the
+# Weibo visitor step's browser, which uses it too), one retry, a short 418 back-off.
+TIMEOUT = 8.0
+STALL = 9.0
+FAULTED = {"crawl": {"timeout": TIMEOUT, "retries": 1}, "platforms": {"weibo": {"backoff_418": 0.2}}}
 KINDS = ("418", "500", "captcha", "timeout", "truncated", "layout")
 # Demo accounts enough to cover every channel and every veto / deduction the demo has,
 # with a clean account per platform (the other seven add crawl time, not cases).
@@ -48,6 +50,7 @@ class Night:
     failed: dict[str, str]  # account name → why its observations tonight count as failed
     rerun_exit_code: int | None = None
     output: str = ""
+    served: dict[str, int] = field(default_factory=dict)  # platform → requests that drew a fault
 
     def vetoes(self) -> dict[str, set[str]]:
         return {n: set(c["vetoes"]) for n, c in self.cards.items()}
@@ -71,17 +74,23 @@ class Comparison:
         return not (self.extra_vetoes or self.extra_deductions or self.failed_but_scored)
 
 
-def compare(night: Night, baseline: Night) -> Comparison:
+def compare(night: Night, baseline: Night, platforms: set[str] | None = None) -> Comparison:
+    """``platforms``: judge only accounts on these registry platforms (None = all)."""
     out = Comparison()
     base_v, base_d = baseline.vetoes(), baseline.deductions()
+    mine = {n for n, c in night.cards.items() if platforms is None or c["platform"] in platforms}
     for name, vetoes in night.vetoes().items():
+        if name not in mine:
+            continue
         if vetoes - base_v.get(name, set()):
             out.extra_vetoes[name] = vetoes - base_v.get(name, set())
     for name, deds in night.deductions().items():
+        if name not in mine:
+            continue
         extra = {r: p for r, p in deds.items() if p > base_d.get(name, {}).get(r, 0)}
         if extra:
             out.extra_deductions[name] = extra
-    for name in night.failed:
+    for name in night.failed.keys() & mine:
         card = night.cards[name]
         if card["verdict"] != UNVERIFIABLE:
             out.failed_but_scored[name] = f"{card['verdict']} {card['score']} {card['vetoes'] or ''}".strip()
@@ -143,11 +152,14 @@ class Drill:
             run = self._cli(where, ["run", "--at", T.isoformat(), *stages], faulted=bool(faults), check=False)
             again = self._cli(where, ["run", "--at", T.isoformat()], faulted=bool(faults), check=False) if rerun else None
         finally:
+            served = Counter()
+            for (platform, _), n in self.srv.world.faults.served.items():
+                served[platform] += n
             self.srv.world.faults = Faults()
         cards = {c["account_name"]: c for c in json.loads(
             self._cli(where, ["score", "--format", "json", "--at", T.isoformat()]).stdout)}
         return Night(name, faults, run.returncode, cards, failed_tonight(where / "m.db", name_of=cards),
-                     again.returncode if again else None, (run.stdout + run.stderr)[-4000:])
+                     again.returncode if again else None, (run.stdout + run.stderr)[-4000:], dict(served))
 
 
 def failed_tonight(db: Path, name_of: dict) -> dict[str, str]:

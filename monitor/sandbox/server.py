@@ -67,6 +67,8 @@ class Faults:
                              f"got {self.rate} {bad} {self.timeout_seconds}")
         self._rng = random.Random(self.seed)
         self._lock = threading.Lock()
+        # (platform, kind) → platform requests that drew the fault: proof it reached them.
+        self.served: Counter = Counter()
 
     @classmethod
     def parse(cls, text: str | None) -> "Faults":
@@ -225,6 +227,8 @@ async def _fault_middleware(request: web.Request, handler):
     draw = _Draw(world.faults.draw())
     _request_fault.set(draw)  # this request's task only
     resp = await handler(request)
+    if draw.asked and draw.fault:
+        world.faults.served[(request.get("platform") or "", draw.fault)] += 1
     if draw.asked and draw.fault in BODY_FAULTS and resp.status in (200, 206):
         resp = await _apply_body_fault(draw.fault, request, resp)
     return resp
