@@ -56,6 +56,7 @@ def test_handler_faults_and_the_sandbox_own_pages(sandbox_factory):
     srv = sandbox_factory(faults="1:500,418")
     assert httpx.get(srv.url + FEED).status_code == 500  # feeds answer 500 (they never say 418)
     assert httpx.get(srv.url + "/_sandbox").status_code == 200  # not a platform endpoint
+    assert sum(srv.world.faults.served.values()) == 1 and srv.world.faults.served[("wechat", "500")] == 1
     stalled = sandbox_factory(faults="1:timeout:0.05")
     assert httpx.get(stalled.url + FEED, timeout=30).status_code == 504  # the feed proxy gives up
 

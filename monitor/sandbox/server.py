@@ -38,6 +38,7 @@ FAULT_KINDS = HANDLER_FAULTS + BODY_FAULTS
 @dataclass
 class _Draw:
     fault: str | None
+    request: web.Request
     asked: bool = False  # the handler is one that faults apply to
 
 
@@ -99,6 +100,9 @@ class Faults:
         else:
             current.asked = True
             fault = current.fault
+            if fault:
+                with self._lock:
+                    self.served[(current.request.get("platform") or "", fault)] += 1
         return fault if fault in HANDLER_FAULTS else None
 
 
@@ -224,11 +228,9 @@ def tag(request: web.Request, platform: str, account: str | None = None) -> None
 @web.middleware
 async def _fault_middleware(request: web.Request, handler):
     world: World = request.app["world"]
-    draw = _Draw(world.faults.draw())
+    draw = _Draw(world.faults.draw(), request)
     _request_fault.set(draw)  # this request's task only
     resp = await handler(request)
-    if draw.asked and draw.fault:
-        world.faults.served[(request.get("platform") or "", draw.fault)] += 1
     if draw.asked and draw.fault in BODY_FAULTS and resp.status in (200, 206):
         resp = await _apply_body_fault(draw.fault, request, resp)
     return resp
