@@ -77,11 +77,17 @@ def districts(s, viewer: Viewer) -> list[str]:
 
 
 def verdict_counts(s, viewer: Viewer, at: datetime) -> dict[str, int]:
-    q = viewer.scope(select(ScoreCard.verdict, func.count()).join(Account, Account.id == ScoreCard.account_id)
-                     .where(ScoreCard.at == at).group_by(ScoreCard.verdict))
+    q = _unit_cards(viewer, select(ScoreCard.verdict, func.count()).where(ScoreCard.at == at)
+                    .group_by(ScoreCard.verdict))
     counts = {v: 0 for v in VERDICTS}
     counts.update(dict(s.execute(q).all()))
     return counts
+
+
+def _unit_cards(viewer: Viewer, q):
+    """Cards of the viewer's accounts. Only a unit user needs the join: for everyone else the
+    (at, verdict) index answers alone (10,000 accounts × 90 nights: a join of 900,000 rows)."""
+    return viewer.scope(q.join(Account, Account.id == ScoreCard.account_id)) if viewer.is_unit else q
 
 
 def pass_rate(counts: dict[str, int]) -> float | None:
@@ -92,10 +98,9 @@ def pass_rate(counts: dict[str, int]) -> float | None:
 
 def trend(s, viewer: Viewer, at: datetime, nights: int = 90) -> list[tuple[datetime, float | None, int]]:
     """(T, 合格率, accounts) per night over the last ``nights`` nights, oldest first."""
-    q = viewer.scope(select(ScoreCard.at, ScoreCard.verdict, func.count())
-                     .join(Account, Account.id == ScoreCard.account_id)
-                     .where(ScoreCard.at > at - timedelta(days=nights), ScoreCard.at <= at)
-                     .group_by(ScoreCard.at, ScoreCard.verdict))
+    q = _unit_cards(viewer, select(ScoreCard.at, ScoreCard.verdict, func.count())
+                    .where(ScoreCard.at > at - timedelta(days=nights), ScoreCard.at <= at)
+                    .group_by(ScoreCard.at, ScoreCard.verdict))
     by_night: dict[datetime, dict[str, int]] = {}
     for night, verdict, n in s.execute(q):
         by_night.setdefault(night, {})[verdict] = n
