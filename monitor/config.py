@@ -38,12 +38,48 @@ class WeiboPlatform(_Section):
     max_pages: int = 30  # timeline pages per account per night at most
 
 
+class FeedService(_Section):
+    """A 订阅源 service (wewe-rss, we-mp-rss, RSSHub …) and how its freshness is checked."""
+
+    # Feeds whose URL starts with this belong to the service.
+    url_prefix: str
+    kind: Literal["wewe-rss", "we-mp-rss", "rsshub", "other"] = "other"
+    # A feed of an account known to publish daily: when its newest item is older than
+    # max_age, no feed of this service proves anything that night.
+    canary: str = ""
+    max_age: str = ""  # e.g. "36h"; empty = [platforms.wechat] feed_sync_max_age
+    # wewe-rss only: request each feed with ?update=true (the service then syncs it).
+    refresh: bool = False
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, v: str) -> str:
+        if v:
+            parse_duration(v)
+        return v
+
+
 class WechatPlatform(_Section):
     base_url: str = "https://mp.weixin.qq.com"
     # Feed kinds whose item dates are real publish times (used only when the article page
     # cannot be fetched). Aggregators that stamp crawl times must not be listed.
     trusted_feed_kinds: list[str] = Field(default_factory=lambda: ["wewe-rss", "we-mp-rss"])
     aboutbiz_refresh_days: float = 7.0  # 认证主体 changes rarely: re-read it weekly
+    # A feed whose service last synced longer ago than this proves nothing (wewe-rss syncs
+    # twice a day; it loses its WeRead login every half day to a day).
+    feed_sync_max_age: str = "36h"
+    feed_services: list[FeedService] = Field(default_factory=list)
+    # WeChat-client credentials for /mp/aboutbiz (captured from a logged-in client); without
+    # them WeChat answers an error page and 认证主体 comes from the registry's 认证信息.
+    client_uin: SecretStr | None = None
+    client_key: SecretStr | None = None
+    client_user_agent: str = ""
+
+    @field_validator("feed_sync_max_age")
+    @classmethod
+    def _max_age(cls, v: str) -> str:
+        parse_duration(v)
+        return v
 
 
 class ApplePlatform(_Section):

@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 
 MONITOR = Path(sys.executable).parent / "monitor"
+from tests.fixtures.core import demo_rows
+
 DEMO = Path(__file__).resolve().parents[1] / "monitor" / "demo" / "registry.csv"
 
 
@@ -25,7 +27,7 @@ def test_init_import_list_from_a_fresh_folder(tmp_path):
     p = monitor("accounts", "list", "--format", "json", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
     listed = json.loads(p.stdout)
-    assert len(listed) == 17
+    assert len(listed) == demo_rows()
     assert {"name", "platform", "platform_id", "host_unit", "district"} <= set(listed[0])
     assert (tmp_path / "var" / "monitor.db").is_file()
 

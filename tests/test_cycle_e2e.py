@@ -23,6 +23,8 @@ EXPECTED = {
     "海安健康": ("合格", 95),             # 服务号, 3 posts in 4 weeks: one case
     "南通医保": ("不合格", None),         # aggregator dates are crawl times; articles 30 days old
     "如皋政务服务": ("未能核验", None),   # feed answers 500
+    "南通住建": ("未能核验", None),       # its wewe-rss stopped syncing 20 days ago: never a veto
+    "通州文旅": ("合格", 100),            # 图片分享 posts (no #js_content) read like articles
     "南通百通": ("合格", 100),
     "崇川政务": ("不合格", None),         # truncated APK on two nights: veto
     "通州湾服务": ("合格", 95),           # download link broken, App Store works: -5
@@ -48,6 +50,7 @@ def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, 
         assert rule in cards[name]["pending"], cards[name]
     assert "veto.no_update_2w" in cards["崇川公安"]["vetoes"]
     assert "veto.app_unavailable" in cards["崇川政务"]["vetoes"]
+    assert "订阅源停止同步 since" in cards["南通住建"]["reason"] and not cards["南通住建"]["vetoes"]
 
     # Re-running the same T is harmless: same cards, no duplicate findings.
     findings_before = json.loads(monitor_cli(["findings", "--format", "json", "--at", T.isoformat()], values).stdout)

@@ -15,6 +15,7 @@ from monitor.crawl import run_crawl
 from monitor.detectors import run_detection
 from monitor.evidence import recheck_and_package, verify_package
 from monitor.sandbox import Scenario
+from monitor.sandbox.registry import feed_url
 from storage.models import Account, EvidencePackage, Finding
 from tests.fixtures.core import T, make_app
 
@@ -38,7 +39,7 @@ def dormant_wechat(sandbox_factory, sqlite_url, tmp_path):
     app = make_app(sqlite_url, tmp_path, **srv.config_overrides(), crawl={"delay": 0, "autothrottle": False})
     with app.session() as s:
         s.add(Account(name=NAME, platform="wechat", wechat_kind="订阅号", host_unit="南通市崇川区人民政府办公室",
-                      district="崇川区", platform_id=BIZ, feed_url=f"{srv.url}/feeds/wewe/{BIZ}.atom",
+                      district="崇川区", platform_id=BIZ, feed_url=feed_url(srv.url, BIZ),
                       profile_url=f"{srv.url}/wechat/mp/aboutbiz?__biz={BIZ}",
                       opened_on=(T - timedelta(days=1000)).date()))
     first = run_crawl(app, T, ["wechat"])

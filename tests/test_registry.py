@@ -10,6 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from monitor.registry.columns import COLUMNS, PLATFORM_LABELS
+from tests.fixtures.core import demo_rows
 
 DEMO = Path(__file__).resolve().parents[1] / "monitor" / "demo" / "registry.csv"
 HEADERS = [c.header for c in COLUMNS]
@@ -65,9 +66,9 @@ def test_demo_registry_imports_every_account_with_its_fields(cli):
     r = cli("accounts", "import", DEMO, MONITOR_PLATFORMS__WEIBO__BASE_URL="http://127.0.0.1:18765/",
             MONITOR_PLATFORMS__WECHAT__BASE_URL="http://127.0.0.1:18765")
     assert r.exit_code == 0, r.stderr
-    assert "17 created" in r.stdout
+    assert f"{demo_rows()} created" in r.stdout
     rows = accounts(cli)
-    assert len(rows) == 17
+    assert len(rows) == demo_rows()
     assert sorted({(a["platform"], a["wechat_kind"]) for a in rows}) == [
         ("app", None), ("wechat", "服务号"), ("wechat", "订阅号"), ("weibo", None)]
     a = by_name(rows)
@@ -199,9 +200,9 @@ def test_reimport_updates_by_platform_and_id_never_duplicates(cli, tmp_path):
     changed.write_text(text, encoding="utf-8-sig")  # Excel's UTF-8 with BOM
     r = cli("accounts", "import", changed)
     assert r.exit_code == 0, r.stderr
-    assert "0 created, 1 updated, 16 unchanged" in r.stdout
+    assert f"0 created, 1 updated, {demo_rows() - 1} unchanged" in r.stdout
     after = accounts(cli)
-    assert len(after) == 17
+    assert len(after) == demo_rows()
     assert by_name(after)["南通发布"]["manager"] == "钱多多"
     assert by_name(after)["南通发布"]["id"] == first["南通发布"]["id"]
 

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from monitor.sandbox import ScaleScenario, Scenario
+from monitor.sandbox.registry import feed_url
 from spiders.wechat import aboutbiz as aboutbiz_mod
 from spiders.wechat.aboutbiz import parse_aboutbiz
 from spiders.wechat.article import page_markers, parse_article
@@ -25,13 +26,19 @@ KINDS = Scenario([{
         {"days_ago": 4, "title": "违规文章", "state": "violation", "reason": "由用户投诉并经平台审核，涉嫌过度营销、骚扰用户"},
         {"days_ago": 5, "title": "暂不可看文章", "state": "unavailable"},
         {"days_ago": 6, "kind": "original", "title": "带广告文章", "ad": True},
+        {"days_ago": 7, "kind": "unknown", "title": "图片分享", "show_type": "image", "text": "图片分享配文\n第二行"},
+        {"days_ago": 8, "kind": "unknown", "title": "文本分享", "show_type": "text", "text": "文本分享正文，含'引号'与&符号"},
+        {"days_ago": 9, "title": "英文删除页", "state": "deleted_en"},
     ],
 }], at=T)
 PAIRS = [("原创文章", "mp_article_original_copyright_stat_1"),
          ("转载文章", "mp_article_reprint_copyright_stat_2"),
          ("已删除文章", "mp_article_deleted_by_publisher"),
          ("违规文章", "mp_article_violation_blocked"),
-         ("暂不可看文章", "mp_article_temporarily_unavailable")]
+         ("暂不可看文章", "mp_article_temporarily_unavailable"),
+         ("图片分享", "mp_article_image_share_show_type8_no_js_content_window_ct"),
+         ("文本分享", "mp_article_text_share_show_type10_window_ct_window_biz"),
+         ("英文删除页", "mp_article_deleted_english_variant")]
 
 
 def real(stem: str) -> str:
@@ -80,6 +87,13 @@ def test_sandbox_article_facts_come_from_the_scenario(kinds_pages):
     assert page.published_at == by_title["原创文章"].published_at.replace(microsecond=0)
     assert (page.biz, page.nickname, page.time_field) == (BIZ, "样例公众号", "ct")
     assert page.ad_signals == []  # the ad-template noise is there, and ignored
+    for title, show in (("图片分享", "image"), ("文本分享", "text")):
+        share = parse_article(kinds_pages[title][1])
+        assert (share.state, share.show_type, share.time_field) == ("ok", show, "window.ct")
+        assert share.published_at == by_title[title].published_at.replace(microsecond=0)
+        assert (share.biz, share.nickname) == (BIZ, "样例公众号")
+        assert share.user_name and share.user_name.startswith("gh_")
+        assert share.text == by_title[title].text
     assert {s["signal"] for s in parse_article(kinds_pages["带广告文章"][1]).ad_signals} >= {"product_card", "ad_label"}
     assert "涉嫌过度营销" in parse_article(kinds_pages["违规文章"][1]).reason
 
@@ -89,11 +103,11 @@ def test_feed_shapes_list_the_same_articles_with_their_own_date_conventions(sand
     acc = sandbox.world.scenario.account("wechat", biz)
     newest = sorted(acc.posts, key=lambda p: p.published_at, reverse=True)[:10]
     want = [p.published_at.replace(microsecond=0) for p in newest]
-    shapes = {"wewe": ("atom", "wewe-rss", "updated"), "rsshub": ("xml", "rsshub", "published"),
-              "wemp": ("xml", "we-mp-rss", "published")}
+    shapes = {"wewe": ("wewe-rss", "updated"), "rsshub": ("rsshub", "published"),
+              "wemp": ("we-mp-rss", "published")}
     links = set()
-    for shape, (ext, kind, field) in shapes.items():
-        r = httpx.get(f"{sandbox.url}/feeds/{shape}/{biz}.{ext}")
+    for shape, (kind, field) in shapes.items():
+        r = httpx.get(feed_url(sandbox.url, biz, shape))
         feed = parse_feed(r.content, str(r.url), r.headers["content-type"])
         assert feed.kind == kind
         assert [e.date.replace(microsecond=0) for e in feed.entries] == want
@@ -117,13 +131,13 @@ def test_aggregator_feed_stamps_crawl_times_while_articles_are_old(sandbox):
 
 
 def test_links_use_the_host_the_client_asked_for(sandbox):
-    r = httpx.get(f"{sandbox.url}/feeds/wewe/MzA5MDAwMDAwMQ==.atom", headers={"Host": "feeds.example:8080"})
+    r = httpx.get(feed_url(sandbox.url, 'MzA5MDAwMDAwMQ=='), headers={"Host": "feeds.example:8080"})
     assert all(e.link.startswith("http://feeds.example:8080/wechat/s/") for e in parse_feed(r.content).entries)
 
 
 def test_feed_status_and_unknown_accounts(sandbox):
-    assert httpx.get(f"{sandbox.url}/feeds/wewe/MzA5MDAwMDAwNA==.atom").status_code == 500
-    assert httpx.get(f"{sandbox.url}/feeds/wewe/MzA5OTk5OTk5OQ==.atom").status_code == 404
+    assert httpx.get(feed_url(sandbox.url, 'MzA5MDAwMDAwNA==')).status_code == 500
+    assert httpx.get(feed_url(sandbox.url, 'MzA5OTk5OTk5OQ==')).status_code == 400  # wewe-rss: 不存在该feed！
     r = httpx.get(f"{sandbox.url}/wechat/s/not-an-article-id")
     assert parse_article(r.text).state == "bad_url"
 
@@ -132,7 +146,7 @@ def test_articles_behind_the_captcha_redirect_and_are_counted_for_the_account(sa
     sc = Scenario([{"platform": "wechat", "id": BIZ, "name": "x", "articles_captcha": True,
                     "posts": [{"days_ago": 1}]}], at=T)
     srv = sandbox_factory(sc)
-    [entry] = parse_feed(httpx.get(f"{srv.url}/feeds/wewe/{BIZ}.atom").content).entries
+    [entry] = parse_feed(httpx.get(feed_url(srv.url, BIZ)).content).entries
     first = httpx.get(entry.link)
     assert first.status_code == 302 and "/wechat/mp/wappoc_appmsgcaptcha" in first.headers["location"]
     final = httpx.get(entry.link, follow_redirects=True)
@@ -146,10 +160,10 @@ def test_articles_behind_the_captcha_redirect_and_are_counted_for_the_account(sa
 @pytest.mark.parametrize("fault, feed_status, article_state", [("500", 500, None), ("captcha", 200, "blocked")])
 def test_injected_faults(sandbox_factory, fault, feed_status, article_state):
     srv = sandbox_factory(faults=f"1:{fault}")
-    assert httpx.get(f"{srv.url}/feeds/wewe/MzA5MDAwMDAwMQ==.atom").status_code == feed_status
+    assert httpx.get(feed_url(srv.url, 'MzA5MDAwMDAwMQ==')).status_code == feed_status
     if article_state:
         healthy = sandbox_factory()
-        link = parse_feed(httpx.get(f"{healthy.url}/feeds/wewe/MzA5MDAwMDAwMQ==.atom").content).entries[0].link
+        link = parse_feed(httpx.get(feed_url(healthy.url, 'MzA5MDAwMDAwMQ==')).content).entries[0].link
         r = httpx.get(link.replace(healthy.url, srv.url), follow_redirects=True)
         assert parse_article(r.text, str(r.url)).state == article_state
 
@@ -158,7 +172,7 @@ def test_scale_accounts_are_served_lazily(sandbox_factory):
     srv = sandbox_factory(ScaleScenario(1_000_000, at=T))
     biz = "SCALE00999998"  # i % 3 == 2: a WeChat account near the end of a million
     started = time.perf_counter()
-    r = httpx.get(f"{srv.url}/feeds/wewe/{biz}.atom")
+    r = httpx.get(feed_url(srv.url, biz))
     feed = parse_feed(r.content, str(r.url), r.headers["content-type"])
     page = parse_article(httpx.get(feed.entries[0].link).text)
     about = parse_aboutbiz(httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": biz}).text)

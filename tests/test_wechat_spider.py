@@ -12,11 +12,11 @@ from sqlalchemy import select
 from monitor.crawl import run_crawl
 from monitor.registry import UrlBases, read_registry, upsert_accounts
 from monitor.sandbox import Scenario
+from monitor.sandbox.registry import feed_url
 from storage.models import Account, Observation, Post
 from tests.fixtures.core import T, make_app
 
 CRAWL = {"delay": 0, "autothrottle": False, "retries": 1}
-EXT = {"wewe": "atom", "rsshub": "xml", "aggregator": "json", "wemp": "xml"}
 
 
 def crawl(app, at=T):
@@ -129,7 +129,7 @@ def test_second_night_fetches_only_new_articles(sandbox, sqlite_url, demo_regist
 
 def _account(sandbox_url: str, biz: str, name: str, feed: str | None, kind: str = "订阅号") -> Account:
     return Account(name=name, platform="wechat", wechat_kind=kind, host_unit=f"{name}主办单位", platform_id=biz,
-                   feed_url=f"{sandbox_url}/feeds/{feed}/{biz}.{EXT[feed]}" if feed else None)
+                   feed_url=feed_url(sandbox_url, biz, feed) if feed else None)
 
 
 CASES = [

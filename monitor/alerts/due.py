@@ -29,6 +29,7 @@ from monitor.alerts.nights import (
     failed_streak,
     load_nights,
     previous_at,
+    stale_feed_services,
     unverifiable,
     MAX_STREAK_LOOKBACK,
 )
@@ -273,6 +274,13 @@ class Planner:
             msg = messages.unconfirmed_delivery(row.stage, row.target, row.title, self.at, self.tz)
             out += [Outgoing(f"unconfirmed|{row.id}|{r.key}", "unconfirmed", r, msg, row.finding_id, row.account_id)
                     for r in ops if not row.dedupe_key.startswith("unconfirmed|")]
+        for svc in stale_feed_services(self.s, self.at):
+            # Named by the service and the sync it stopped at: one alert per outage.
+            episode = svc["since"] or f"unknown-{self.at.astimezone(self.tz).date().isoformat()}"
+            msg = messages.feed_service_stale(svc["service"], svc["kind"], svc["state"],
+                                              datetime.fromisoformat(svc["since"]) if svc["since"] else None,
+                                              svc["reason"], svc["accounts"], self.at, self.tz)
+            out += [Outgoing(f"feed_stale|{svc['service']}|{episode}|{r.key}", "feed_stale", r, msg) for r in ops]
         need = self.settings.crawl.unverifiable_alert_nights
         for acc, by_night in sorted(self.nights.items()):
             streak = failed_streak(by_night)

@@ -136,6 +136,21 @@ def platform_blocked(platform: str, blocked: int, total: int, at: datetime, tz: 
     return Message(f"【运维告警】{platform} 平台大面积采集受阻（{blocked}/{total}）", body)
 
 
+def feed_service_stale(service: str, kind: str, state: str, since: datetime | None, reason: str | None,
+                       accounts: int, at: datetime, tz: ZoneInfo) -> Message:
+    what = (f"自{fmt_time(since, tz)}起停止同步" if since is not None else "从未同步") if state == "stale" \
+        else "同步状态无法确认"
+    body = "\n".join([
+        f"订阅源服务 {service}（{kind}）{what}：它仍返回旧文章，但不再代表账号的更新情况。",
+        f"受影响的{accounts}个公众号本次记为“未能核验”，不会据此判定“无更新”。",
+        f"原因：{reason}" if reason else "",
+        "请重新登录该服务（wewe-rss：重新扫码登录微信读书账号）后重跑：monitor crawl --at …",
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ])
+    return Message(f"【运维告警】订阅源服务 {service} {what}", "\n".join(line for line in body.split("\n") if line))
+
+
 def unverifiable_streak(a: Account, nights: int, last_reason: str | None, at: datetime, tz: ZoneInfo) -> Message:
     body = "\n".join([
         f"{a.name}（{account_platform(a)}）已连续{nights}晚未能核验（采集失败）。",

@@ -101,3 +101,27 @@ def previous_at(s: Session, at: datetime) -> datetime | None:
     ]
     found = [c for c in candidates if c is not None]
     return max(found) if found else None
+
+
+def stale_feed_services(s: Session, at: datetime) -> list[dict]:
+    """Feed services that proved nothing on T's night (stale or unknown), one entry each
+    with how many accounts they left unverifiable. Read from the feed observations'
+    ``details["feed_service"]``, which the WeChat spider writes."""
+    rows = s.execute(
+        select(Observation.account_id, Observation.details, Observation.reason)
+        .where(Observation.kind == "feed", Observation.outcome != "ok",
+               Observation.observed_at > at + HALF_NIGHT - NIGHT, Observation.observed_at <= at + HALF_NIGHT)
+    ).all()
+    out: dict[str, dict] = {}
+    for account_id, details, reason in rows:
+        svc = (details or {}).get("feed_service") or {}
+        if svc.get("state") not in ("stale", "unknown") or not svc.get("service"):
+            continue
+        entry = out.setdefault(svc["service"], {
+            "service": svc["service"], "kind": svc.get("kind") or "", "state": svc["state"],
+            "since": svc.get("since"), "reason": reason, "accounts": set()})
+        if svc["state"] == "stale" and (entry["state"] != "stale" or (svc.get("since") or "") > (entry["since"] or "")):
+            # The service worked until its latest sync: that is when it stopped.
+            entry.update(state="stale", since=svc.get("since"), reason=reason)
+        entry["accounts"].add(account_id)
+    return [dict(e, accounts=len(e["accounts"])) for _, e in sorted(out.items())]

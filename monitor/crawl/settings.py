@@ -14,6 +14,10 @@ def _veto_days(settings: Settings) -> int:
     return load_ruleset(settings).params.veto_days
 
 
+def _hours(duration: str) -> float:
+    return parse_duration(duration).total_seconds() / 3600
+
+
 def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
                     account_ids: list[int] | None = None) -> dict[str, Any]:
     c = settings.crawl
@@ -53,6 +57,14 @@ def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
         "MONITOR_WARC_MAX_BODY": settings.evidence.warc_max_body_mb * 1024 * 1024,
         "WECHAT_BASE_URL": p.wechat.base_url.rstrip("/"),
         "WECHAT_TRUSTED_FEED_KINDS": list(p.wechat.trusted_feed_kinds),
+        "WECHAT_FEED_SYNC_MAX_AGE_HOURS": _hours(p.wechat.feed_sync_max_age),
+        "WECHAT_FEED_SERVICES": [
+            {"url_prefix": f.url_prefix, "kind": f.kind, "canary": f.canary, "refresh": f.refresh,
+             "max_age_hours": _hours(f.max_age) if f.max_age else None}
+            for f in p.wechat.feed_services],
+        "WECHAT_CLIENT_UIN": p.wechat.client_uin.get_secret_value() if p.wechat.client_uin else "",
+        "WECHAT_CLIENT_KEY": p.wechat.client_key.get_secret_value() if p.wechat.client_key else "",
+        "WECHAT_CLIENT_USER_AGENT": p.wechat.client_user_agent,
         "APPLE_LOOKUP_URL": p.apple.lookup_url,
         "STORE_URLS": {"yyb": p.yyb.url, "huawei": p.huawei.url, "xiaomi": p.xiaomi.url, "vivo": p.vivo.url},
         "APP_CONFIRM_INTERVAL_SECONDS": parse_duration(settings.rules.app_confirm_interval).total_seconds(),

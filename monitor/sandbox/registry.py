@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from monitor.sandbox.platforms.wewe_rss import feed_path
 from monitor.sandbox.server import DEMO_BASE
 
 DEMO_REGISTRY = Path(__file__).resolve().parents[1] / "demo" / "registry.csv"
@@ -16,6 +17,14 @@ def demo_registry_text(base: str = DEMO_BASE) -> str:
 def write_demo_registry(path: Path, base: str = DEMO_BASE) -> Path:
     path.write_text(demo_registry_text(base), encoding="utf-8")
     return path
+
+
+def feed_url(base: str, biz: str, shape: str = "wewe", service: str = "main") -> str:
+    """Where the sandbox serves an account's 订阅源 (scenario keys ``feed``, ``wewe_service``)."""
+    if shape == "wewe":
+        return base.rstrip("/") + feed_path(biz, service)
+    ext = {"aggregator": "json"}.get(shape, "xml")
+    return f"{base.rstrip('/')}/feeds/{shape}/{biz}.{ext}"
 
 
 SCALE_HEADERS = ["名称", "平台", "主办单位", "属地", "账号ID", "订阅源", "开设时间", "是否认证"]
@@ -35,6 +44,6 @@ def write_scale_registry(path: Path, scenario, base: str) -> Path:
             if acc.platform == "weibo":
                 w.writerow([acc.name, "新浪微博", unit, _DISTRICTS[i % 8], acc.id, "", "2018-01-01", "是"])
             else:
-                feed = f"{base.rstrip('/')}/feeds/{acc.get('feed', 'wewe')}/{acc.id}.atom"
+                feed = feed_url(base, acc.id, acc.get("feed", "wewe"), acc.get("wewe_service", "main"))
                 w.writerow([acc.name, "微信订阅号", unit, _DISTRICTS[i % 8], acc.id, feed, "2018-01-01", "是"])
     return path

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
 from sqlalchemy import select
@@ -20,6 +22,19 @@ from spiders.spiders.base import AccountSpider
 from spiders.wechat.aboutbiz import AboutBiz, parse_aboutbiz
 from spiders.wechat.article import BLOCKED, OK, ArticlePage, parse_article
 from spiders.wechat.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
+from spiders.wechat.services import (
+    CANARY,
+    FEED_LIST,
+    UNCHECKED,
+    FeedService,
+    Freshness,
+    ServiceError,
+    judge_canary,
+    judge_listed,
+    parse_feed_list,
+    resolve,
+    unknown,
+)
 from spiders.wechat.timing import ItemTime, choose_time, feed_verdict
 from spiders.wechat.urls import ArticleRef, aboutbiz_url, looks_like_biz, normalise_article_url
 from storage.db import make_engine, session_scope
@@ -46,10 +61,29 @@ class _Item:
 
 
 @dataclass
+class _Service:
+    """One feed service's nightly check, shared by every account behind it."""
+    service: FeedService
+    done: bool = False
+    listing: dict | None = None  # feed-list: feed id → FeedSync
+    freshness: Freshness | None = None  # canary verdict, or why the check failed
+    requests: int = 0
+    waiting: list["_Run"] = field(default_factory=list)  # finished runs parked until done
+
+    def freshness_for(self, feed_id: str | None, at: datetime, tz) -> Freshness:
+        svc = self.service
+        if self.listing is not None and feed_id is not None:
+            return judge_listed(feed_id, self.listing, at, svc.max_age, tz)
+        return self.freshness or unknown("the service was not checked")
+
+
+@dataclass
 class _Run:
     """One account's crawl in flight."""
     account: Account
     stored: dict[str, _Stored]
+    service: _Service | None = None
+    feed_id: str | None = None
     pending: int = 0
     requests: int = 0
     feed: ParsedFeed | None = None
@@ -108,8 +142,10 @@ class WechatSpider(AccountSpider):
             run.about_due = self._aboutbiz_due(account)
             requests = []
             if account.feed_url:
-                requests.append(scrapy.Request(account.feed_url, callback=self.on_feed, errback=self.on_feed_failure,
-                                               meta={"run": run}, dont_filter=True))
+                # The service check goes out before the feed, once per service and night.
+                yield from self._attach_service(run)
+                requests.append(scrapy.Request(self._feed_url(run), callback=self.on_feed,
+                                               errback=self.on_feed_failure, meta={"run": run}, dont_filter=True))
             else:
                 run.feed_error = "no 订阅源 (feed URL) in the registry: the article list cannot be read"
             about = self._aboutbiz_request(run)
@@ -119,6 +155,81 @@ class WechatSpider(AccountSpider):
             yield from requests
             if not requests:
                 yield from self._finish(run)
+
+    # ── feed services ───────────────────────────────────────────────────────
+    @cached_property
+    def services(self) -> dict[str, _Service]:
+        """Feed services met so far in this crawl, by key: each is checked once."""
+        return {}
+
+    def _attach_service(self, run: _Run):
+        """Bind the run to its feed service; the first account of a service sends its check."""
+        max_age = timedelta(hours=self.settings.getfloat("WECHAT_FEED_SYNC_MAX_AGE_HOURS", 36.0))
+        found = resolve(run.account.feed_url, self.settings.getlist("WECHAT_FEED_SERVICES"), max_age)
+        if found is None:
+            return
+        service, run.feed_id = found
+        svc = self.services.get(service.key)
+        if svc is None:
+            svc = self.services[service.key] = _Service(service)
+            if service.check == FEED_LIST:
+                yield scrapy.Request(service.url, callback=self.on_feed_list, errback=self.on_service_failure,
+                                     meta={"service": svc}, dont_filter=True, priority=10,
+                                     headers={"Accept": "application/json"})
+            elif service.check == CANARY:
+                yield scrapy.Request(service.url, callback=self.on_canary, errback=self.on_service_failure,
+                                     meta={"service": svc}, dont_filter=True, priority=10)
+            else:
+                svc.done, svc.freshness = True, Freshness(UNCHECKED)
+        run.service = svc
+
+    def _feed_url(self, run: _Run) -> str:
+        url = run.account.feed_url
+        if run.service is None or not run.service.service.refresh:
+            return url
+        # wewe-rss queues a sync of this feed on ?update=true and answers at once with what it
+        # has, so the refresh helps the next night's feed list rather than this answer.
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "update"] + [("update", "true")]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+    def on_feed_list(self, response):
+        svc: _Service = response.meta["service"]
+        svc.requests += 1 + response.meta.get("retry_times", 0)
+        if response.status != 200:
+            svc.freshness = unknown(f"feed list answered HTTP {response.status}")
+        else:
+            try:
+                svc.listing = parse_feed_list(response.body, self.tz)
+            except ServiceError as exc:
+                svc.freshness = unknown(str(exc))
+        yield from self._service_done(svc)
+
+    def on_canary(self, response):
+        svc: _Service = response.meta["service"]
+        svc.requests += 1 + response.meta.get("retry_times", 0)
+        if response.status != 200:
+            svc.freshness = unknown(f"canary feed answered HTTP {response.status}")
+        else:
+            try:
+                ctype = response.headers.get("Content-Type", b"").decode("latin-1")
+                feed = parse_feed(response.body, response.url, ctype, self.tz)
+                svc.freshness = judge_canary(feed, self.at, svc.service.max_age, self.tz)
+            except FeedError as exc:
+                svc.freshness = unknown(f"canary feed unreadable: {exc}")
+        yield from self._service_done(svc)
+
+    def on_service_failure(self, failure):
+        svc: _Service = failure.request.meta["service"]
+        svc.requests += 1 + failure.request.meta.get("retry_times", 0)
+        svc.freshness = unknown(f"{svc.service.check} unreachable: {failure.getErrorMessage()}")
+        yield from self._service_done(svc)
+
+    def _service_done(self, svc: _Service):
+        svc.done = True
+        waiting, svc.waiting = svc.waiting, []
+        for run in waiting:
+            yield from self._finish(run)
 
     # ── verification page ───────────────────────────────────────────────────
     def _aboutbiz_due(self, account: Account) -> bool:
@@ -258,6 +369,9 @@ class WechatSpider(AccountSpider):
     def _done_one(self, run: _Run):
         run.pending -= 1
         if run.pending <= 0 and not run.finished:
+            if run.service is not None and not run.service.done and run.feed_outcome == "ok":
+                run.service.waiting.append(run)  # its verdict needs the service's check
+                return
             yield from self._finish(run)
 
     def _finish(self, run: _Run):
@@ -284,8 +398,19 @@ class WechatSpider(AccountSpider):
         }
         if run.skipped_links:
             details["unrecognised_links"] = run.skipped_links[:10]
-        seen = [t.post_id for t in times] if verdict.outcome == "ok" else None
-        yield self._observation(run, verdict.outcome, verdict.reason, verdict.covered_from, details, seen,
+        outcome, reason, covered_from = verdict.outcome, verdict.reason, verdict.covered_from
+        if run.service is not None:
+            fresh = run.service.freshness_for(run.feed_id, self.at, self.tz)
+            svc = run.service.service
+            details["feed_service"] = {"service": svc.key, "kind": svc.kind, "check": svc.check,
+                                       "state": fresh.state, "requests": run.service.requests,
+                                       "since": fresh.since.isoformat() if fresh.since else None, **fresh.facts}
+            if outcome == "ok" and not fresh.proves_silence:
+                # The service's silence is not the account's: its posts are kept, but
+                # nothing about the weeks without posts can be concluded tonight.
+                outcome, reason, covered_from = "error", fresh.reason, None
+        seen = [t.post_id for t in times] if outcome == "ok" else None
+        yield self._observation(run, outcome, reason, covered_from, details, seen,
                                 posts=posts, profile=profile)
 
     def _posts(self, run: _Run) -> tuple[list[PostItem], list[ItemTime]]:

@@ -1,11 +1,17 @@
 """Classify a WeChat article page (``mp.weixin.qq.com/s/…``) and read its facts.
 
-Order (research §2.4): the 环境异常 captcha → ``blocked``; ``#js_content`` present →
-``ok``; then the failure pages — deleted by the publisher, violation (with the reason
+Order (research §2.4): the 环境异常 captcha → ``blocked``; ``#js_content`` present, or
+``#js_article`` with a publish time (图片分享, ``item_show_type`` 8, has no ``#js_content``)
+→ ``ok``; then the failure pages — deleted by the publisher, violation (with the reason
 text), temporarily unavailable, account banned / closed, 参数错误. Every real page carries
 ad-template JavaScript (``nick_name: '微信广告'``, ``广告文案或辅助信息``…) and strings such
 as 违规 / 已注销 inside scripts, so text checks look at visible text only and ad signals
 at the body (``#js_content``) only.
+
+Page types (``item_show_type``): 0 ordinary article (``var ct``, ``var biz``), 5 video,
+7 audio, 8 图片分享 and 10 文本分享 — the shares carry only ``window.ct`` /
+``window.biz = '' || '…'`` and their text in cgiDataNew's ``content_noencode`` (their
+``#js_content``, when there is one, holds the profile card and an empty placeholder).
 """
 from __future__ import annotations
 
@@ -35,11 +41,26 @@ _TIME_PATTERNS: list[tuple[str, re.Pattern]] = [
 _CGI_LOCAL_TIME = re.compile(r"\bcreate_time:\s*JsDecode\('(\d{4}-\d{2}-\d{2} \d{2}:\d{2}(?::\d{2})?)'\)")
 
 _BIZ = re.compile(r"\bvar\s+biz\s*=\s*\"([^\"]+)\"")
+_WINDOW_BIZ = re.compile(r"\bwindow\.biz\s*=\s*(?:([\"'])[^\"']*\1\s*\|\|\s*)?([\"'])([^\"']+)\2")
+_SHOW_TYPE = re.compile(r"\b(?:window\.|var\s+)item_show_type\s*=\s*([\"'])(\d+)\1")
+SHOW_TYPES = {"0": "article", "5": "video", "7": "audio", "8": "image", "10": "text"}
 _APPUIN = re.compile(r"\bvar\s+appuin\s*=\s*\"[^\"]*\"\s*\|\|\s*\"([^\"]+)\"")
 _NICKNAME = re.compile(r"\bvar\s+nickname\s*=\s*htmlDecode\(\"([^\"]*)\"\)")
 # cgiDataNew's account name is JsDecode'd; the ad template's ``nick_name: '微信广告'`` is not.
 _CGI_NICKNAME = re.compile(r"\bnick_name:\s*JsDecode\('([^']*)'\)")
 _USER_NAME = re.compile(r"\bvar\s+user_name\s*=\s*\"(gh_[^\"]*)\"")
+# The account's own id in the newer forms; a bare ``user_name: 'gh_…'`` is often an ad's.
+_USER_NAME_NEW = [
+    re.compile(r"\bwindow\.user_name\s*=\s*(?:([\"'])[^\"']*\1\s*\|\|\s*)?[\"'](gh_[^\"']+)[\"']"),
+    re.compile(r"getXmlValue\('user_name\.DATA'\)\s*:\s*(['\"])(gh_[^'\"]+)\1"),
+    re.compile(r"\buser_name:\s*JsDecode\((['\"])(gh_[^'\"]+)\1\)"),
+]
+_NICKNAME_NEW = [
+    re.compile(r"getXmlValue\('nick_name\.DATA'\)\s*:\s*(['\"])([^'\"]+)\1"),
+    re.compile(r"\bwindow\.name\s*=\s*([\"'])([^\"']+)\1"),
+]
+_CONTENT_NOENCODE = re.compile(r"\bcontent_noencode:\s*(?:JsDecode\()?'((?:[^'\\]|\\.)*)'")
+_JS_ESCAPE = re.compile(r"\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|\n|.)")
 _MID = re.compile(r"\bvar\s+mid\s*=\s*\"(\d+)\"")
 _IDX = re.compile(r"\bvar\s+idx\s*=\s*\"(\d+)\"")
 _SN = re.compile(r"\bvar\s+sn\s*=\s*\"([0-9a-f]+)\"")
@@ -78,6 +99,7 @@ class ArticlePage:
     title: str | None = None
     author: str | None = None
     kind: str = "unknown"  # original, repost, unknown
+    show_type: str | None = None  # article, video, audio, image, text (item_show_type)
     kind_evidence: str | None = None
     text: str | None = None
     ad_signals: list[dict] = field(default_factory=list)
@@ -112,6 +134,8 @@ def classify(html: str, url: str | None = None, sel: Selector | None = None) -> 
             return BLOCKED, "captcha: 环境异常"
     if sel.css("#js_content"):
         return OK, None
+    if sel.css("#js_article") and publish_time(html)[0] is not None:
+        return OK, None  # 图片分享 and other share types: no #js_content, still a post
     title = _norm(" ".join(sel.css(".weui-msg__title ::text").getall()))
     if title:
         if "已被发布者删除" in title or "deleted by the author" in title.lower():
@@ -213,6 +237,38 @@ def ad_signals(body_text: str, body_html: str, title: str | None = None) -> list
     return found
 
 
+def js_decode(text: str) -> str:
+    """A JavaScript string literal's body (``\\x0a``, ``\\u4e2d``, ``\\'`` …) as text."""
+    def one(m: re.Match) -> str:
+        esc = m.group(1)
+        if esc[0] in "xu" and len(esc) > 1:
+            return chr(int(esc[1:], 16))
+        return {"n": "\n", "t": "\t", "\n": ""}.get(esc, esc)
+    return htmllib.unescape(_JS_ESCAPE.sub(one, text))
+
+
+def _first_of(patterns: list[re.Pattern], html: str) -> str | None:
+    for pattern in patterns:
+        m = pattern.search(html)
+        if m:
+            return m.group(m.lastindex)
+    return None
+
+
+def show_type(html: str) -> str | None:
+    raw = _first(_SHOW_TYPE, html, 2)
+    return SHOW_TYPES.get(raw, f"type {raw}") if raw else None
+
+
+def _share_text(html: str, sel: Selector) -> str:
+    """A share's text: cgiDataNew's ``content_noencode``, else the page description."""
+    raw = _first(_CONTENT_NOENCODE, html)
+    text = js_decode(raw) if raw else ""
+    if not text.strip():
+        text = sel.css('meta[property="og:description"]::attr(content)').get() or ""
+    return "\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def parse_article(html: str, url: str | None = None, tz: ZoneInfo = SHANGHAI) -> ArticlePage:
     """Classify the page and, when it is a readable article, extract its facts."""
     sel = Selector(text=html)
@@ -220,17 +276,23 @@ def parse_article(html: str, url: str | None = None, tz: ZoneInfo = SHANGHAI) ->
     if state != OK:
         return ArticlePage(state=state, reason=reason)
     when, time_field = publish_time(html, tz)
+    kind_of_page = show_type(html)
     text, body_html = body_of(sel)
+    if kind_of_page in ("image", "text") or not sel.css("#js_content"):
+        text = _share_text(html, sel)
     title = (sel.css('meta[property="og:title"]::attr(content)').get()
              or _norm(" ".join(sel.css("#activity-name ::text").getall())) or None)
     nickname = _first(_NICKNAME, html)
     nickname = htmllib.unescape(nickname) if nickname else (
-        _norm(" ".join(sel.css("#js_name ::text").getall())) or _first(_CGI_NICKNAME, html))
+        _norm(" ".join(sel.css("#js_name ::text").getall())) or _first(_CGI_NICKNAME, html)
+        or _first_of(_NICKNAME_NEW, html))
     kind, evidence = article_kind(html, sel, text)
+    biz = _first(_BIZ, html) or _first(_APPUIN, html) or _first(_WINDOW_BIZ, html, 3)
     return ArticlePage(
-        state=OK, published_at=when, time_field=time_field,
-        biz=_first(_BIZ, html) or _first(_APPUIN, html), nickname=nickname or None,
-        user_name=_first(_USER_NAME, html), mid=_first(_MID, html), idx=_first(_IDX, html),
+        state=OK, published_at=when, time_field=time_field, show_type=kind_of_page,
+        biz=biz, nickname=nickname or None,
+        user_name=_first(_USER_NAME, html) or _first_of(_USER_NAME_NEW, html),
+        mid=_first(_MID, html), idx=_first(_IDX, html),
         sn=_first(_SN, html), title=title, author=sel.css('meta[name="author"]::attr(content)').get(),
         kind=kind, kind_evidence=evidence, text=text,
         ad_signals=ad_signals(text, body_html, title),
@@ -245,6 +307,10 @@ ARTICLE_MARKERS: dict[str, object] = {
     "cgiDataNew.create_time": _CGI_LOCAL_TIME,
     "cgiDataNew.nick_name": _CGI_NICKNAME,
     "var biz": _BIZ,
+    "window.biz": _WINDOW_BIZ,
+    "window.ct": _TIME_PATTERNS[2][1],
+    "item_show_type": _SHOW_TYPE,
+    "content_noencode": _CONTENT_NOENCODE,
     "var nickname": _NICKNAME,
     "var user_name": _USER_NAME,
     "var mid": _MID,

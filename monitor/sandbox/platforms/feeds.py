@@ -1,15 +1,14 @@
-"""Per-account WeChat feeds in the shapes real deployments produce (research §2.2):
+"""Per-account WeChat feeds in the shapes real deployments produce (research §2.2); wewe-rss,
+which also has a feed list, is its own double (wewe_rss.py):
 
-- ``/feeds/wewe/{biz}.atom`` — wewe-rss (jpmonette/feed) Atom: ``<updated>`` carries the
-  publish time, no ``<published>``, generator WeWe-RSS;
 - ``/feeds/rsshub/{biz}.xml`` — RSSHub RSS 2.0: ``pubDate`` in RFC 822 (GMT), generator RSSHub;
 - ``/feeds/aggregator/{biz}.json`` — a JSON Feed from an aggregator whose dates are its own
   CRAWL times (all recent) while the articles may be old: the trap the product must see;
 - ``/feeds/wemp/{biz}.xml`` — we-mp-rss RSS: ``pubDate`` without a zone (Beijing wall time).
 
 Items link to the sandbox's article pages (absolute, on the requesting host). Account keys:
-``feed_status`` (answer that HTTP status instead), ``feed_limit`` (items, default 10 like
-wewe-rss; ``?limit=`` overrides), ``feed_malformed: true`` (a truncated document),
+``feed_status`` (answer that HTTP status instead), ``feed_limit`` (items, default 10;
+``?limit=`` overrides), ``feed_malformed: true`` (a truncated document),
 ``feed_bomb: N`` (the feed gzip-encoded, padded to inflate to N MiB: about N KB on the wire).
 Faults ``500`` and ``timeout`` apply.
 """
@@ -26,7 +25,7 @@ from monitor.sandbox.platforms.wechat import apply_fault, article_id, article_ur
 from monitor.sandbox.scenario import SandboxAccount
 from monitor.sandbox.server import World, tag
 
-_TYPES = {"wewe": "application/atom+xml", "rsshub": "application/rss+xml",
+_TYPES = {"rsshub": "application/rss+xml",
           "aggregator": "application/feed+json", "wemp": "application/xml"}
 
 
@@ -36,34 +35,6 @@ def _cdata(text: str) -> str:
 
 def _utc_iso(dt) -> str:
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
-
-
-def wewe_atom(request, acc: SandboxAccount, posts, world: World) -> str:
-    self_url = f"{request.scheme}://{request.host}{request.path}"
-    updated = _utc_iso(posts[0].published_at if posts else world.at)
-    entries = "".join(f"""
-    <entry>
-        <title type="html">{_cdata(p.title)}</title>
-        <id>{article_id(acc.id, p.id)}</id>
-        <link href="{escape(article_url(request, acc.id, p.id))}"/>
-        <updated>{_utc_iso(p.published_at)}</updated>
-        <link rel="enclosure" href="https://mmbiz.qpic.cn/sz_mmbiz_jpg/sandbox/{p.id}/0?wx_fmt=jpeg" type="image/jpeg"/>
-    </entry>""" for p in posts)
-    return f"""<?xml version="1.0" encoding="utf-8"?>
-<feed xmlns="http://www.w3.org/2005/Atom">
-    <id>{escape(self_url)}</id>
-    <title>{escape(acc.name)}</title>
-    <updated>{updated}</updated>
-    <generator>WeWe-RSS</generator>
-    <author>
-        <name>{escape(acc.name)}</name>
-    </author>
-    <link rel="alternate" href="{escape(self_url)}"/>
-    <subtitle>{escape(acc.get("intro") or acc.name + "官方公众号")}</subtitle>
-    <logo>https://mmbiz.qpic.cn/mmbiz_png/sandbox/0?wx_fmt=png</logo>
-    <icon>https://mmbiz.qpic.cn/mmbiz_png/sandbox/0?wx_fmt=png</icon>{entries}
-</feed>
-"""
 
 
 def rsshub_rss(request, acc: SandboxAccount, posts, world: World) -> str:
@@ -127,7 +98,7 @@ def aggregator_json(request, acc: SandboxAccount, posts, world: World) -> str:
     }, ensure_ascii=False, indent=1)
 
 
-_BUILDERS = {"wewe": wewe_atom, "rsshub": rsshub_rss, "aggregator": aggregator_json, "wemp": wemp_rss}
+_BUILDERS = {"rsshub": rsshub_rss, "aggregator": aggregator_json, "wemp": wemp_rss}
 _DEFAULT_LIMIT = {"aggregator": 20}
 
 
@@ -158,4 +129,4 @@ def register(app: web.Application, world: World) -> None:
                                 charset="utf-8", headers={"Content-Encoding": "gzip"})
         return web.Response(text=body, content_type=_TYPES[shape], charset="utf-8")
 
-    app.router.add_get(r"/feeds/{shape:wewe|rsshub|aggregator|wemp}/{biz}.{ext:atom|xml|json|rss}", feed)
+    app.router.add_get(r"/feeds/{shape:rsshub|aggregator|wemp}/{biz}.{ext:atom|xml|json|rss}", feed)

@@ -91,7 +91,48 @@ def _paragraphs(text: str) -> str:
                      for line in text.split("\n") if line.strip())
 
 
+_SHOW_TYPES = {"image": "8", "text": "10"}
+_IMAGE_SHARE_BODY = """<div id="js_article" class="share_content_page  ">
+    <div class="share_content_page_hd" id="js_share_content_page_hd"></div>
+    <div class="share_content_page_bd" id="js_base_container"></div>
+</div>"""
+_TEXT_SHARE_BODY = """<div id="js_article" data-server-rendered="true" class="page_pages share_content_page  "><div id="js_article_content" class="rich_media_area_primary " style=""><div id="js_base_container" class="rich_media_area_primary_inner "><div id="js_content"><div id="js_top_profile" class="profile_area_hide"><div class="wx_follow_nickname ">%s</div></div> <div class="share_notice js_share_notice_dom  "><p id="js_text_desc" class="share_notice_inner js_underline_content "></p></div> <span id="publish_time" class="rich_media_meta rich_media_meta_text "></span></div></div></div></div>"""
+
+
+def _js(text: str) -> str:
+    """Text inside a single-quoted JavaScript literal, escaped as WeChat's templates do."""
+    return (text.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\x0a")
+            .replace("&", "\\x26").replace("<", "\\x3c").replace(">", "\\x3e"))
+
+
+def share_page(acc: SandboxAccount, post: SandboxPost, url: str, tz, show: str) -> str:
+    """图片分享 (item_show_type 8: #js_article, no #js_content) and 文本分享 (10: a
+    #js_content holding only the profile card); time and account only in ``window.*``."""
+    ct = int(post.published_at.timestamp())
+    digest_seed = hashlib.md5(post.id.encode()).hexdigest()
+    title = post.title or post.text[:24]
+    body = _IMAGE_SHARE_BODY if show == "image" else _TEXT_SHARE_BODY % html.escape(acc.name)
+    local = datetime.fromtimestamp(ct, tz).strftime("%Y-%m-%d %H:%M")
+    # As the real pages: a 文本分享's cgiDataNew is JsDecode'd, a 图片分享's is plain.
+    fields = ([f"user_name: JsDecode('{user_name(acc)}')", f"nick_name: JsDecode('{_js(acc.name)}')",
+               f"title: JsDecode('{_js(title)}')", f"content_noencode: JsDecode('{_js(post.text)}')",
+               f"create_time: JsDecode('{local}')"] if show == "text" else
+              [f"user_name: '{user_name(acc)}'", f"title: '{_js(title)}'", f"content_noencode: '{_js(post.text)}'"])
+    return render(
+        "article_share.html", nonce=str(int(digest_seed[:8], 16) % 10**9), biz=acc.id,
+        mid=str(2247400000 + int(digest_seed[8:16], 16) % 100000), idx="1",
+        title=html.escape(title), js_title=_js(title), digest=html.escape(post.text[:54]),
+        author=html.escape(acc.name), og_url=url, nickname=html.escape(acc.name),
+        user_name=user_name(acc), ct=str(ct), show_type=_SHOW_TYPES[show],
+        cgi_fields="".join(f"            {f},\n" for f in fields),
+        copyright_stat=str(post.extra.get("copyright", _COPYRIGHT_BY_KIND.get(post.kind, "0"))),
+        page_body=body)
+
+
 def article_page(acc: SandboxAccount, post: SandboxPost, url: str, tz) -> str:
+    show = post.extra.get("show_type")
+    if show in _SHOW_TYPES:
+        return share_page(acc, post, url, tz, show)
     copyright_stat = str(post.extra.get("copyright", _COPYRIGHT_BY_KIND.get(post.kind, "0")))
     text = post.text
     if post.extra.get("source_line"):
@@ -116,7 +157,7 @@ def article_page(acc: SandboxAccount, post: SandboxPost, url: str, tz) -> str:
         title=html.escape(title), digest=html.escape(post.text[:54]), author=html.escape(acc.name),
         og_url=url, nickname=html.escape(acc.name), user_name=user_name(acc), alias=acc.get("alias", ""),
         ct=str(ct), create_time_text=datetime.fromtimestamp(ct, tz).strftime("%Y-%m-%d %H:%M"),
-        copyright_stat=copyright_stat, copyright_logo=logo, reprint_card=reprint, body=body,
+        copyright_stat=copyright_stat, copyright_logo=logo, reprint_card=reprint, body=body, js_body=_js(body),
         verify_status="2" if acc.get("verified", True) else "0",
         servicetype=_SERVICE_TYPE.get(acc.get("kind", "订阅号"), "1"),
     )
@@ -144,8 +185,8 @@ def message_page(title: str, desc: str | None = None, *, heading: str = "div", w
     return render("message.html", page_title=page_title, body_id=body_id, message=message)
 
 
-def deleted_page() -> str:
-    return message_page("该内容已被发布者删除")
+def deleted_page(english: bool = False) -> str:
+    return message_page("The content has been deleted by the author." if english else "该内容已被发布者删除")
 
 
 def violation_page(reason: str) -> str:
@@ -218,8 +259,8 @@ def register(app: web.Application, world: World) -> None:
         if fault == "captcha" or acc.get("articles_captcha"):
             raise web.HTTPFound(f"{PREFIX}/mp/wappoc_appmsgcaptcha?poc_token=sandbox&target_url={quote(url, safe='')}")
         state = post.extra.get("state")
-        if state == "deleted":
-            return _html(deleted_page())
+        if state in ("deleted", "deleted_en"):
+            return _html(deleted_page(english=state == "deleted_en"))
         if state == "violation":
             return _html(violation_page(str(post.extra.get("reason", "由用户投诉并经平台审核，涉嫌过度营销、骚扰用户"))))
         if state == "unavailable":
