@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsp
 REDACTED = "REDACTED"
 # Headers whose values are credentials (request and response side).
 SECRET_HEADERS = frozenset({"cookie", "set-cookie", "authorization", "proxy-authorization", "x-auth-token",
-                            "x-api-key"})
+                            "x-api-key", "x-wechat-key", "x-wechat-uin"})  # the last two: WeChat-client credentials
 # Query arguments that carry credentials in the URLs we are given or build.
 SECRET_QUERY = re.compile(r"^(key|token|access_token|secret|sign|signature|password|passwd|pass|pwd|auth|apikey|"
                           r"api_key|appsecret|app_secret|pass_ticket|appmsg_token|uin|sessionid|ticket)$", re.I)

@@ -17,6 +17,7 @@ from spiders.wechat.feeds import parse_feed
 from tests.fixtures.core import REAL_FIXTURES, T
 
 BIZ = "MzA5MTExMTExMQ=="
+CLIENT = {"x-wechat-uin": "MTAwMDAwMDAwMQ==", "x-wechat-key": "any"}  # WeChat-client credentials
 KINDS = Scenario([{
     "platform": "wechat", "id": BIZ, "name": "样例公众号", "kind": "订阅号", "subject": "南通市样例局",
     "posts": [
@@ -53,7 +54,10 @@ def kinds_pages():
     with SandboxServer(World(KINDS)) as srv:
         feed = parse_feed(httpx.get(f"{srv.url}/feeds/rsshub/{BIZ}.xml").content)
         pages = {e.title: httpx.get(e.link, follow_redirects=True) for e in feed.entries}
-        pages["aboutbiz"] = httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": BIZ})
+        pages["aboutbiz"] = httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": BIZ}, headers=CLIENT)
+        pages["aboutbiz plain GET"] = httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": BIZ})
+        pages["aboutbiz expired key"] = httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": BIZ},
+                                                  headers={**CLIENT, "x-wechat-key": "expired-1"})
         yield {k: (r.status_code, r.text, str(r.url)) for k, r in pages.items()}
 
 
@@ -70,6 +74,14 @@ def test_sandbox_aboutbiz_carries_the_markers_of_the_real_page(kinds_pages):
     assert page_markers(html, aboutbiz_mod.MARKERS) == want
     about = parse_aboutbiz(html)
     assert (about.verified, about.subject, about.verify_type) == (True, "南通市样例局", "政府")
+
+
+@pytest.mark.parametrize("page, words", [("aboutbiz plain GET", "参数错误"), ("aboutbiz expired key", "密钥已过期")])
+def test_sandbox_aboutbiz_without_client_credentials_is_an_error_page_never_not_verified(kinds_pages, page, words):
+    status, html, _ = kinds_pages[page]
+    about = parse_aboutbiz(html)
+    assert status == 200 and (about.verified, about.state) == (None, "error-page")
+    assert words in about.error and about.facts == {}
 
 
 @pytest.mark.parametrize("title, stem", PAIRS)
@@ -175,7 +187,7 @@ def test_scale_accounts_are_served_lazily(sandbox_factory):
     r = httpx.get(feed_url(srv.url, biz))
     feed = parse_feed(r.content, str(r.url), r.headers["content-type"])
     page = parse_article(httpx.get(feed.entries[0].link).text)
-    about = parse_aboutbiz(httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": biz}).text)
+    about = parse_aboutbiz(httpx.get(f"{srv.url}/wechat/mp/aboutbiz", params={"__biz": biz}, headers=CLIENT).text)
     assert time.perf_counter() - started < 5
     assert feed.kind == "wewe-rss" and page.state == "ok" and page.biz == biz
     assert about.subject == "规模测试单位999998"

@@ -342,7 +342,9 @@ def platform_config(base: str) -> dict[str, Any]:
     return {
         "platforms": {
             "weibo": {"base_url": f"{base}/weibo"},
-            "wechat": {"base_url": f"{base}/wechat"},
+            # The sandbox's aboutbiz wants WeChat-client headers, as WeChat does; any values do.
+            "wechat": {"base_url": f"{base}/wechat", "client_uin": "MTAwMDAwMDAwMQ==",
+                       "client_key": "sandbox-client-key"},
             "apple": {"lookup_url": f"{base}/stores/apple/lookup"},
             "yyb": {"url": f"{base}/stores/yyb/appdetail"},
             "huawei": {"url": f"{base}/stores/huawei/app"},

@@ -259,8 +259,15 @@ class WechatSpider(AccountSpider):
         if url is None:
             return None
         run.about_requested = True
+        headers = {"Referer": self.base_url + "/"}
+        uin, key = self.settings.get("WECHAT_CLIENT_UIN"), self.settings.get("WECHAT_CLIENT_KEY")
+        if uin and key:
+            # WeChat answers the page only to its client; the WARC writer masks these headers.
+            headers.update({"x-wechat-uin": uin, "x-wechat-key": key})
+            if self.settings.get("WECHAT_CLIENT_USER_AGENT"):
+                headers["User-Agent"] = self.settings.get("WECHAT_CLIENT_USER_AGENT")
         return scrapy.Request(url, callback=self.on_aboutbiz, errback=self.on_aboutbiz_failure,
-                              meta={"run": run}, dont_filter=True, headers={"Referer": self.base_url + "/"})
+                              meta={"run": run}, dont_filter=True, headers=headers)
 
     def on_aboutbiz(self, response):
         run: _Run = response.meta["run"]
@@ -270,8 +277,12 @@ class WechatSpider(AccountSpider):
                 run.about_note = f"aboutbiz answered HTTP {response.status}"
             else:
                 run.about = parse_aboutbiz(response.text, response.url)
-                if run.about.verified is None:
-                    run.about_note = "aboutbiz: captcha" if run.about.blocked else "aboutbiz: no verification rows"
+                state = run.about.state
+                if state == "error-page":
+                    # What a request without (or with expired) client credentials gets: unknown.
+                    run.about_note = f"aboutbiz: error page ({run.about.error})"
+                elif state != "ok":
+                    run.about_note = "aboutbiz: captcha" if state == "captcha" else "aboutbiz: no verification rows"
         except Exception as exc:  # a page we cannot read leaves verification unknown
             run.about_note = f"aboutbiz parse error: {exc!r}"
         yield from self._done_one(run)

@@ -3,15 +3,18 @@ shared/fixtures/real/wechat/): article pages ``/wechat/s/{id}`` with the real ma
 (``var ct``, ``create_time``, ``var biz``, ``nickname``, ``user_name``, ``copyright_stat``,
 ``#copyright_logo`` or the 以下文章来源于 reprint card, ``#js_content`` hidden by inline style,
 and the ad-template JavaScript every real page carries), the deleted / violation /
-temporarily-unavailable / 参数错误 pages, the 环境异常 captcha (a redirect to
-``/mp/wappoc_appmsgcaptcha``), and ``/wechat/mp/aboutbiz?__biz=…`` with 认证主体.
+temporarily-unavailable / 参数错误 pages (the deleted page also in English), 图片分享 /
+文本分享 pages (``show_type: image|text`` on a post), the 环境异常 captcha (a redirect to
+``/mp/wappoc_appmsgcaptcha``), and ``/wechat/mp/aboutbiz?__biz=…`` with 认证主体 — only
+for requests carrying WeChat-client headers ``x-wechat-uin`` and ``x-wechat-key`` (any values;
+a key starting with "expired" gets 密钥已过期), else the 参数错误 page, as WeChat does.
 
 Templates (copies of the real pages' structure, text generated) live in wechat_templates/.
 
 Scenario keys (account): ``kind`` 订阅号/服务号/小程序, ``subject`` 认证主体, ``verified``
 (default true), ``verify_type`` (default 政府), ``alias`` 微信号, ``articles_captcha: true``
 (every article page answers with the captcha), ``aboutbiz_status`` (e.g. 500). Per post
-(extra keys): ``state: deleted|violation|unavailable``, ``reason`` (violation text),
+(extra keys): ``state: deleted|deleted_en|violation|unavailable``, ``reason`` (violation text),
 ``copyright: 1|2|0`` (default from the post kind), ``source`` (reprint source account),
 ``source_line`` (a 来源： line in the body), ``ad: true`` (a product card and 广告 label).
 """
@@ -281,6 +284,13 @@ def register(app: web.Application, world: World) -> None:
             return _html(bad_url_page())
         if acc.get("aboutbiz_status"):
             return web.Response(status=int(acc.get("aboutbiz_status")), text="error")
+        # Since 2025 the page is served only to the WeChat client: a plain GET gets 参数错误,
+        # expired client credentials 密钥已过期 (both HTTP 200).
+        key = request.headers.get("x-wechat-key", "")
+        if not key or not request.headers.get("x-wechat-uin"):
+            return _html(bad_url_page())
+        if key.startswith("expired"):
+            return _html(message_page("密钥已过期", "请在微信客户端重新打开", body_id=""))
         fault = await apply_fault(world, ("captcha", "500", "timeout"))
         if fault == "captcha":
             return _html(captcha_page())
