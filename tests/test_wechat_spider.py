@@ -94,7 +94,14 @@ def test_demo_accounts_each_feed_shape_and_the_aggregator_trap(sandbox, demo_app
 
     # Every article page was fetched exactly once.
     paths = article_requests(sandbox.world)
-    assert len(paths) == len(set(paths)) == 10 + 4 + 3
+    # (南通教育 10, 海安健康 4, 南通医保 3, 南通住建 the 10 its stale feed still lists, 通州文旅 10)
+    assert len(paths) == len(set(paths)) == 10 + 4 + 3 + 10 + 10
+    acc, [obs], posts = got["通州文旅"]  # 图片分享 posts: read like articles, dated by window.ct
+    assert obs.outcome == "ok" and len(posts) == 10
+    assert {(p.time_source, p.state, p.details["time_field"]) for p in posts} == {("article", "ok", "window.ct")}
+    acc, [obs], posts = got["南通住建"]  # its wewe-rss lost its login: the feed proves nothing
+    assert (obs.outcome, obs.details["feed_service"]["state"]) == ("error", "stale")
+    assert obs.reason.startswith("feed_stale: 订阅源停止同步 since ") and len(posts) == 10
 
     # A steady night (next day, nothing new): the feed only — no article twice, no aboutbiz.
     sandbox.world.clear_log()
