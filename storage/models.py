@@ -61,6 +61,9 @@ class Account(Base):
     store_ids: Mapped[dict[str, Any]] = mapped_column(default=dict)
     opened_on: Mapped[Optional[date]] = mapped_column(Date)
     registered_verified: Mapped[Optional[bool]] = mapped_column(Boolean)
+    # Annex 1 optional 认证信息: the 认证主体 an operator read in the WeChat client, used when
+    # the 关于公众号 page cannot be fetched.
+    registered_verification: Mapped[Optional[str]] = mapped_column(Text)
     intro: Mapped[Optional[str]] = mapped_column(Text)
     lifecycle: Mapped[str] = mapped_column(String(10), default="开设")
     stop_notice_on: Mapped[Optional[date]] = mapped_column(Date)

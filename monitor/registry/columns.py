@@ -30,6 +30,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("应用商店", "stores", "store_ids", "stores", "商店:编号，以分号分隔，如 apple:1660000005; yyb:cn.gov.x; huawei:C10012345; vivo:123; xiaomi:cn.gov.x"),
     Column("开设时间", "opened_on", "opened_on", "date", "日期，如 2024-03-01、2024/3/1 或 2024年3月1日"),
     Column("是否认证", "verified", "registered_verified", "bool", "是 / 否（APP 不填）"),
+    Column("认证信息", "verification_text", "registered_verification", "text",
+           "微信公众号「关于公众号」页所示的认证主体，如 南通市教育局；无法抓取该页（无微信客户端凭据）时据此判定认证信息；可不填"),
     Column("简介", "intro", "intro", "text", "账号简介"),
     Column("备案状态", "lifecycle", "lifecycle", "lifecycle", "开设 / 变更 / 关停 / 注销；留空视为 开设"),
     Column("停更公告日期", "stop_notice_on", "stop_notice_on", "date", "发布停更公告的日期（关停时填写）"),

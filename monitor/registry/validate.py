@@ -132,7 +132,8 @@ def _row(cell: dict[str, object], heading: dict[str, str], bases: UrlBases):
         v[attr] = cells.text(cell.get(attr))
         if v[attr] is None:
             problems.append((heading[attr], "missing"))
-    for attr in ("district", "intro", "leader", "department_head", "manager", "manager_phone"):
+    for attr in ("district", "intro", "registered_verification", "leader", "department_head", "manager",
+                 "manager_phone"):
         v[attr] = cells.text(cell.get(attr))
     for attr in ("profile_url", "feed_url", "download_url"):
         v[attr] = parse(attr, cells.parse_url)
