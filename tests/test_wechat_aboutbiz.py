@@ -28,7 +28,7 @@ ACCOUNTS = [
     ("MzA5NDAwMDAwMg==", "认证不符号", "南通市乙局", {"subject": "南通某某文化传媒有限公司"}, None),
     ("MzA5NDAwMDAwMw==", "未认证号", "南通市丙局", {"verified": False, "subject": "南通市丙局"}, None),
     ("MzA5NDAwMDAwNA==", "登记相符号", "南通市丁局", {"subject": "南通市丁局"}, "南通市丁局"),
-    ("MzA5NDAwMDAwNQ==", "登记不符号", "南通市戊局", {"subject": "南通市戊局"}, "南通市戊局宣传科个人"),
+    ("MzA5NDAwMDAwNQ==", "登记不符号", "南通市戊局", {"subject": "南通市戊局"}, "南通某某广告有限公司"),
 ]
 
 
@@ -81,7 +81,7 @@ def test_without_client_credentials_the_error_page_is_unknown_and_the_registry_s
         assert findings[name] == []
     assert findings["登记相符号"] == []
     [facts] = findings["登记不符号"]
-    assert facts["认证主体"] == "南通市戊局宣传科个人"
+    assert facts["认证主体"] == "南通某某广告有限公司"
     assert facts["认证信息来源"] == "登记表「认证信息」（人工登记）"
     assert facts["problem"] == "认证信息未标明主办单位名称"
 
