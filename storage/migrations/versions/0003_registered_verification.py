@@ -1,15 +1,15 @@
 """accounts.registered_verification: the registry's optional 认证信息 column
 
-Revision ID: 0002_registered_verification
-Revises: 0001
+Revision ID: 0003_registered_verification
+Revises: 0002_web_users
 Create Date: 2026-12-01 10:20:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0002_registered_verification'
-down_revision = '0001'
+revision = '0003_registered_verification'
+down_revision = '0002_web_users'
 branch_labels = None
 depends_on = None
 
