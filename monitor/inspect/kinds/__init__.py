@@ -1,0 +1,1 @@
+"""One module per payload kind (see ``monitor.inspect``)."""
