@@ -113,7 +113,7 @@ def _feed_bomb() -> dict:
         app.init_db()
         with app.session() as s:
             s.add(Account(name="炸弹号", platform="wechat", wechat_kind="订阅号", host_unit="炸弹单位", platform_id=biz,
-                          feed_url=f"{srv.url}/feeds/wewe/{biz}.atom"))
+                          feed_url=f"{srv.url}/feeds/rsshub/{biz}.xml"))
         start = time.perf_counter()
         result = run_crawl(app, at, ["wechat"])
         seconds = time.perf_counter() - start

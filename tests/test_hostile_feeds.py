@@ -25,7 +25,7 @@ def test_a_gzip_bomb_feed_costs_its_account_only(sandbox_factory, sqlite_url, tm
     with app.session() as s:
         for biz, name in ((GOOD, "正常号"), (BOMB, "炸弹号")):
             s.add(Account(name=name, platform="wechat", wechat_kind="订阅号", host_unit=f"{name}单位",
-                          platform_id=biz, feed_url=f"{srv.url}/feeds/wewe/{biz}.atom"))
+                          platform_id=biz, feed_url=f"{srv.url}/feeds/rsshub/{biz}.xml"))
     result = run_crawl(app, T, ["wechat"])
     assert result.ok, (result.peak_rss_mb, result.log_path.read_text(encoding="utf-8")[-3000:])
     with app.session() as s:
