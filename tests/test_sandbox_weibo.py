@@ -23,11 +23,17 @@ def visitor_client(base: str):
 
 def _through_visitor_step(c: httpx.Client, base: str) -> httpx.Client:
     first = c.get("/", follow_redirects=False)
-    assert first.status_code == 302 and "/weibo/visitor/visitor" in first.headers["location"]
+    assert first.status_code == 302 and "/weibo-passport/visitor/visitor?a=enter" in first.headers["location"]
     page = c.get(base + first.headers["location"])
-    assert "Sina Visitor System" in page.text and "genvisitor" in page.text
-    tid = c.post("/visitor/genvisitor").text.split('"tid": "')[1].split('"')[0]
-    home = c.get("/visitor/visitor", params={"a": "incarnate", "t": tid, "url": "/weibo/"}, follow_redirects=True)
+    assert "Sina Visitor System" in page.text and "genvisitor2" in page.text and "navigator.webdriver" in page.text
+    # A client that admits to being driven by automation gets no cookies.
+    refused = c.post(base + "/weibo-passport/visitor/genvisitor2", data={"cb": "visitor_gray_callback", "webdriver": "true"})
+    assert '"retcode": 50111' in refused.text and "SUB" not in c.cookies
+    answer = c.post(base + "/weibo-passport/visitor/genvisitor2",
+                    data={"cb": "visitor_gray_callback", "ver": "20250916", "webdriver": "false", "return_url": "/weibo/"})
+    assert answer.text.startswith("window.visitor_gray_callback") and '"retcode": 20000000' in answer.text
+    assert {"SUB", "SUBP", "SRT", "SRF"} <= set(c.cookies.keys())
+    home = c.get("/", follow_redirects=False)
     assert home.status_code == 200 and "微博" in home.text
     return c
 
@@ -116,7 +122,7 @@ def test_blocked_captcha_unknown_and_rate_limit(sandbox_factory):
         def get(uid):
             r = c.get("/api/container/getIndex", params={"type": "uid", "value": uid})
             return classify(r.status_code, r.content)
-        assert get("31").kind == "blocked" and "418" in get("31").reason
+        assert get("31").kind == "rate_limited" and "418" in get("31").reason
         assert get("32").kind == "blocked" and "passport.weibo.com" in get("32").reason
         assert get("33").kind == "placeholder"
         assert get("99").kind == "placeholder"
@@ -135,7 +141,7 @@ def test_faults_are_applied_to_get_index(sandbox_factory):
 
 def test_public_profile_page_needs_the_visitor_step_and_shows_name_and_dates(sandbox):
     with httpx.Client(base_url=sandbox.url + "/weibo") as bare:
-        assert "/visitor/visitor" in bare.get("/u/1000000002", follow_redirects=False).headers["location"]
+        assert "/weibo-passport/visitor/visitor" in bare.get("/u/1000000002", follow_redirects=False).headers["location"]
     with visitor_client(sandbox.url) as c:
         page = c.get("/u/1000000002").text
         assert c.get("/u/1999999999").status_code == 404

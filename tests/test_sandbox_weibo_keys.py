@@ -70,8 +70,7 @@ def real(name):
 def client(sandbox):
     """An HTTP client holding visitor cookies obtained through the sandbox's visitor step."""
     with httpx.Client(base_url=sandbox.url + "/weibo") as c:
-        tid = c.post("/visitor/genvisitor").text.split('"tid": "')[1].split('"')[0]
-        c.get("/visitor/visitor", params={"a": "incarnate", "t": tid, "url": "/weibo/"}, follow_redirects=True)
+        c.post(sandbox.url + "/weibo-passport/visitor/genvisitor2", data={"cb": "visitor_gray_callback", "webdriver": "false"})
         assert {"SUB", "SUBP"} <= set(c.cookies.keys())
         yield c
 

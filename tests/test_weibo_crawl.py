@@ -53,7 +53,7 @@ def test_demo_accounts_first_night_then_steady_state(sandbox, demo_registry, db_
     app = setup(sandbox, db_url, tmp_path, registry=demo_registry)
     crawl(app)
     scenario = sandbox.world.scenario
-    assert sandbox.world.count(path_prefix="/weibo/visitor/genvisitor") == 1  # one browser visit
+    assert sandbox.world.count(path_prefix="/weibo-passport/visitor/genvisitor2") == 1  # one browser visit
     with app.session() as s:
         # Active account: newest post stored first, pinned one flagged, coverage back past the window.
         obs = latest_obs(s, "1000000001")
@@ -149,7 +149,7 @@ def test_cookies_renewed_on_432(sandbox_factory, sqlite_url, tmp_path):
     crawl(app, {"WEIBO_COOKIE_COOLDOWN": 0})
     with app.session() as s:
         assert {latest_obs(s, a["id"]).outcome for a in ACTIVE} == {"ok"}
-    assert srv.world.count(path_prefix="/weibo/visitor/genvisitor") >= 3
+    assert srv.world.count(path_prefix="/weibo-passport/visitor/genvisitor2") >= 3
 
 
 def test_a_wall_of_432_does_not_become_a_storm_of_browser_launches(sandbox_factory, sqlite_url, tmp_path):
@@ -157,7 +157,7 @@ def test_a_wall_of_432_does_not_become_a_storm_of_browser_launches(sandbox_facto
     srv.world.state["weibo"].cookie_ttl_requests = 4
     app = setup(srv, sqlite_url, tmp_path, accounts=[a["id"] for a in ACTIVE], concurrency=1)
     crawl(app, {"WEIBO_COOKIE_COOLDOWN": 300})
-    assert srv.world.count(path_prefix="/weibo/visitor/genvisitor") == 1
+    assert srv.world.count(path_prefix="/weibo-passport/visitor/genvisitor2") == 1
     with app.session() as s:
         outcomes = [latest_obs(s, a["id"]) for a in ACTIVE]
         blocked = [o for o in outcomes if o.outcome == "blocked"]

@@ -110,7 +110,8 @@ def test_counts(value, expected):
 
 
 @pytest.mark.parametrize("status,body,kind,words", [
-    (418, b"", "blocked", "418"),
+    (418, b"", "rate_limited", "418"),
+    (200, '{"ok":0,"msg":"访问频次过高，请稍后再试"}'.encode(), "rate_limited", "访问频次过高"),
     (432, b"", "blocked", "432"),
     (403, b"", "blocked", "403"),
     (502, b"", "error", "502"),

@@ -13,9 +13,20 @@ cookies it was given. They are put on every Weibo request (Scrapy's cookie jar k
   placeholder; cookies younger than the cool-down count as fresh, older ones are renewed.
 - Operator cookies (``WEIBO_COOKIES``, "SUB=…; SUBP=…") replace the browser; they cannot be
   renewed, and their values are never logged.
-- HTTP 418 ("slow down"): the retried request (Scrapy's RetryMiddleware, which runs after
-  this one on responses) waits ``WEIBO_418_BACKOFF·2ⁿ`` seconds, and every Weibo request is
-  spaced by an interval that doubles on each 418 and decays on each success.
+- ``meta["weibo_renew_cookies"]``: the spider's one retry after an ``ok:1`` page without
+  posts for an account that has posts (an expired visitor session answers that way). The
+  cookies are renewed even inside the cool-down, but at most ``FORCED_RENEWALS`` times per
+  crawl and once per cookie generation, so a visibility limit never becomes a launch storm.
+- ``meta["weibo_keep_cookies_on_login_wall"]``: a deeper page's ``ok:-100`` is the visitor
+  page limit; it goes to the spider (partial coverage) without a renewal.
+- HTTP 418 and ``{"ok":0,"msg":"访问频次过高…"}`` ("slow down"): the retried request
+  (Scrapy's RetryMiddleware for 418, the spider for the message) waits
+  ``WEIBO_418_BACKOFF·2ⁿ`` seconds, and every Weibo request is spaced by an interval that
+  doubles on each slow-down and decays on each success.
+- The browser: Chromium with ``--disable-blink-features=AutomationControlled`` (headless
+  Chromium otherwise reports ``navigator.webdriver``, which the visitor system checks) and an
+  iPhone user agent, as the maintained clients launch it; the whole cookie jar it ends with
+  is kept (432 waves of 2025 were fixed by keeping every cookie, not only SUB/SUBP).
 
 Priority 560: after RetryMiddleware (550) sees responses, before CookiesMiddleware (700)
 sees requests.
@@ -29,10 +40,12 @@ import logging
 import time
 from typing import Optional
 
+from spiders.weibo.client import BROWSER_ARGS, IPHONE_UA
+from spiders.weibo.payload import is_rate_limit_message
+
 logger = logging.getLogger(__name__)
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+FORCED_RENEWALS = 3
 
 
 def parse_cookie_string(text: str) -> dict[str, str]:
@@ -42,6 +55,17 @@ def parse_cookie_string(text: str) -> dict[str, str]:
         if sep and name:
             out[name.strip()] = value.strip()
     return out
+
+
+def is_rate_limited(body: bytes) -> bool:
+    """The HTTP-200 form of "slow down": ``{"ok":0,"msg":"访问频次过高…"}``."""
+    if b'"ok"' not in body[:200] or len(body) > 4000:
+        return False
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(payload, dict) and payload.get("ok") != 1 and is_rate_limit_message(payload.get("msg"))
 
 
 def is_login_required(body: bytes) -> bool:
@@ -85,6 +109,8 @@ class WeiboVisitorCookies:
         self.last_error: Optional[str] = None
         self.launches = 0
         self.failures = 0  # failed browser fetches in a row
+        self.forced = 0  # renewals inside the cool-down (expired sessions)
+        self._forced_generation = -1
         self.interval = 0.0
         self._next_slot = 0.0
         self._last_slowdown = float("-inf")
@@ -95,7 +121,7 @@ class WeiboVisitorCookies:
         s = crawler.settings
         return cls(s.get("WEIBO_BASE_URL", "https://m.weibo.cn"), s.get("WEIBO_COOKIES", "") or "",
                    s.getfloat("WEIBO_COOKIE_COOLDOWN", 300.0), s.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                   s.get("USER_AGENT"), s.getfloat("WEIBO_418_BACKOFF", 2.5),
+                   s.get("WEIBO_USER_AGENT") or IPHONE_UA, s.getfloat("WEIBO_418_BACKOFF", 2.5),
                    s.getfloat("DOWNLOAD_TIMEOUT", 30.0))
 
     # ── requests ────────────────────────────────────────────────────────────
@@ -113,8 +139,16 @@ class WeiboVisitorCookies:
                     await asyncio.sleep(delay)
                 await self.renew(self.generation, "first Weibo request" if self.generation == 0
                                  else f"retry after a failed fetch ({self.last_error})")
+            elif request.meta.get("weibo_renew_cookies"):
+                seen = request.meta.get("weibo_cookie_generation", self.generation)
+                if not await self.renew(seen, "ok:1 without posts for an account with posts (expired session?)",
+                                        force=True):
+                    request.meta["weibo_cookie_note"] = ("visitor cookies not renewed: "
+                                                         + (self.last_error or "renewal budget of this crawl spent"))
             elif request.meta.get("weibo_fresh_cookies") and not self._fresh():
                 await self.renew(self.generation, "placeholder answer, retry with fresh cookies")
+        elif request.meta.get("weibo_renew_cookies"):
+            request.meta["weibo_cookie_note"] = "operator cookies (WEIBO_COOKIES) cannot be renewed: update them"
         if self.cookies:
             request.cookies = dict(self.cookies)
         request.meta["weibo_cookie_generation"] = self.generation
@@ -124,6 +158,9 @@ class WeiboVisitorCookies:
 
     async def _pace(self, request) -> None:
         now = time.monotonic()
+        backoff = request.meta.pop("weibo_backoff", None)
+        if backoff:
+            request.meta["weibo_not_before"] = now + backoff
         wait_until = max(request.meta.get("weibo_not_before", 0.0), now)
         if self.interval > 0:
             slot = max(self._next_slot, now)
@@ -136,7 +173,7 @@ class WeiboVisitorCookies:
     async def process_response(self, request, response, spider=None):
         if not request.meta.get("weibo"):
             return response
-        if response.status == 418:
+        if response.status in (418, 429) or (response.status == 200 and is_rate_limited(response.body)):
             retries = request.meta.get("retry_times", 0)
             now = time.monotonic()
             request.meta["weibo_not_before"] = now + self.backoff * (2 ** retries)
@@ -145,7 +182,10 @@ class WeiboVisitorCookies:
                 self.interval = min(max(self.interval * 2, 0.1), 10.0)
                 self._last_slowdown = now
             return response
-        wall = response.status == 432 or (response.status == 200 and is_login_required(response.body))
+        login_wall = response.status == 200 and is_login_required(response.body)
+        if login_wall and request.meta.get("weibo_keep_cookies_on_login_wall"):
+            return response
+        wall = response.status == 432 or login_wall
         if not wall:
             if response.status == 200 and self.interval:
                 self.interval = 0.0 if self.interval < 0.05 else self.interval * 0.8
@@ -180,16 +220,22 @@ class WeiboVisitorCookies:
     def _fresh(self) -> bool:
         return self.obtained_at is not None and time.monotonic() - self.obtained_at < self.cooldown
 
-    async def renew(self, seen_generation: int, why: str) -> bool:
-        """True when cookies newer than ``seen_generation`` are available afterwards."""
+    async def renew(self, seen_generation: int, why: str, force: bool = False) -> bool:
+        """True when cookies newer than ``seen_generation`` are available afterwards.
+        ``force`` skips the cool-down after a success (not after failures), within budget."""
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             if self.generation != seen_generation and self.cookies:
                 return True  # renewed by a concurrent request meanwhile
             now = time.monotonic()
-            if now < self._next_attempt_at():
+            forced = (force and self.last_error is None and self.forced < FORCED_RENEWALS
+                      and self._forced_generation != self.generation)
+            if now < self._next_attempt_at() and not forced:
                 return False
+            if forced and now < self._next_attempt_at():
+                self.forced += 1
+                self._forced_generation = self.generation
             self.last_attempt = now
             self.launches += 1
             logger.info("weibo: obtaining visitor cookies with Chromium (%s; launch %d)", why, self.launches)
@@ -211,9 +257,10 @@ class WeiboVisitorCookies:
 
         manager = await async_playwright().start()
         async with _stopping(manager) as pw:
-            browser = await pw.chromium.launch(executable_path=self.chromium_path, args=CHROMIUM_ARGS, headless=True)
+            browser = await pw.chromium.launch(executable_path=self.chromium_path, args=BROWSER_ARGS, headless=True)
             try:
-                context = await browser.new_context(**({"user_agent": self.user_agent} if self.user_agent else {}))
+                context = await browser.new_context(user_agent=self.user_agent or IPHONE_UA, is_mobile=True,
+                                                    viewport={"width": 390, "height": 844})
                 page = await context.new_page()
                 await page.goto(self.home, wait_until="load", timeout=self.browser_timeout * 1000)
                 deadline = time.monotonic() + self.browser_timeout

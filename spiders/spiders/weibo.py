@@ -3,29 +3,39 @@
 Per account and night:
 1. Profile ``getIndex?type=uid&value=UID`` — skipped while ``Account.profile_observed_at``
    is younger than ``WEIBO_PROFILE_REFRESH_DAYS`` and the timeline containerid is known.
-2. Timeline: the ``tabsInfo`` weibo containerid (fallback ``107603UID``) paged by
-   ``cardlistInfo.since_id``; ``230413UID&page=N`` is the second route when the first one
-   answers the placeholder or a layout we do not know.
-3. ``statuses/extend?id=`` only for new truncated posts whose visible part hints at an ad
-   or carries an outside link (the ad signal may sit in the hidden rest).
+2. Timeline: the ``tabsInfo`` weibo containerid (fallback ``107603UID``), following whichever
+   cursor the site gives — ``cardlistInfo.since_id``, or ``cardlistInfo.page`` (the 107603
+   route answers that way since 2025, with no ``since_id``); ``230413UID&page=N`` is the
+   second route when the first one answers the placeholder or a layout we do not know.
+3. ``/statuses/extend?id=`` (the older ``/api/statuses/extend`` as fallback) only for new
+   truncated posts whose visible part hints at an ad or carries an outside link.
 
 Paging stops at the first non-pinned post older than the check window (the
-``MONITOR_CHECK_WEEKS`` complete weeks before T), or — when an earlier successful
-observation already covered the window — at the newest post stored before (by id, or by
-time if it was deleted). Pinned posts never stop paging and are never the latest post.
+``MONITOR_CHECK_WEEKS`` complete weeks before T), or — when earlier successful observations
+already joined up — at the newest post stored before (by id, or by time if it was deleted),
+or when the site says so: no cursor at all, or an empty page after posts. Pinned posts
+never stop paging and are never the latest post.
 
 Coverage (``covered_from`` on the observation): the time of the oldest non-pinned post this
 crawl reached. Every post newer than it was seen, so the span [covered_from, T] is complete.
 When paging stopped at the stored newest post, that post's time is ≤ the previous
-successful observation's time, so the union of the two observations' spans is contiguous
-back to the previous one's ``covered_from``; that is why the incremental stop is only
-used when a previous ok observation exists. ``exhaustive`` means the timeline ended.
+successful observation's time, so the union of the two observations' spans is contiguous.
+``exhaustive`` means the timeline ended.
+
+Partial coverage: visitors often see page 1 only (a later page answers ``ok:-100`` with
+the passport login URL, 432, a rate limit …). Page 1 is still a successful observation: it
+is kept as ``ok`` with ``details["partial"]`` saying which page was refused, and
+``covered_from`` = its oldest post, so only the span it saw counts; nights accumulate spans.
+After a partial night the next nights stop at the stored posts (one request) and probe the
+deeper pages again only on profile-refresh nights.
 
 Outcomes: ``ok``; ``not_found`` (the profile answers ``ok:0 这里还没有内容`` again after one
 retry with fresh visitor cookies); ``blocked`` (418/403/432 after renewal, ``ok:-100``, captcha
-JSON, visitor HTML, redirect loops, the placeholder on a timeline whose profile exists);
+JSON, visitor HTML, redirect loops, rate-limit messages after back-off, the placeholder on
+a timeline whose profile exists, and an ``ok:1`` page 1 without posts while the profile
+counts posts or earlier nights stored some — after one retry with renewed cookies);
 ``error`` (timeouts, 5xx, bad JSON, unknown layouts, with the reason). Never "no posts" from
-a failed fetch.
+a failed fetch: an account is empty only when its profile says 0 posts.
 """
 from __future__ import annotations
 
@@ -40,12 +50,26 @@ from twisted.python.failure import Failure
 
 from spiders.items import ObservationItem, PostItem, ProfileItem
 from spiders.spiders.base import AccountSpider
-from spiders.weibo.cards import WeiboPost, ad_signals, parse_long_text, parse_timeline, plain_text
+from spiders.weibo.cards import (
+    WeiboPost,
+    ad_signals,
+    claimed_posts,
+    parse_long_text,
+    parse_timeline,
+    plain_text,
+    says_empty,
+)
+from spiders.weibo.client import api_headers
 from spiders.weibo.errors import LayoutError
 from spiders.weibo.payload import classify
 from spiders.weibo.profile import WeiboProfile, parse_profile
 from storage.db import make_engine, session_scope
 from storage.models import Observation, Post
+
+
+# ``ok:0 访问频次过高`` (HTTP 200) is retried this many times after a growing pause, as
+# RetryMiddleware does for 418; then the account is 未能核验 for the night.
+RATE_LIMIT_RETRIES = 2
 
 
 @dataclass
@@ -55,6 +79,7 @@ class _Stored:
     prev_ok_at: Optional[datetime] = None
     prev_ok_from: Optional[datetime] = None
     prev_exhaustive: bool = False
+    prev_partial: bool = False  # the last ok observation had later pages refused
 
 
 @dataclass
@@ -65,16 +90,20 @@ class _Run:
     stored: _Stored
     profile_due: bool
     containerid: Optional[str] = None
+    statuses_count: Optional[int] = None  # from tonight's profile, else the stored facts
     requests: int = 0
     posts: dict[str, WeiboPost] = field(default_factory=dict)
     profile: Optional[WeiboProfile] = None
     profile_status: str = "skipped"
-    route: str = "since_id"
+    route: str = "107603"
     pages: int = 0
     oldest: Optional[datetime] = None
     exhaustive: bool = False
     stop: Optional[str] = None
+    partial: Optional[str] = None
     placeholder_retried: bool = False
+    empty_retried: bool = False
+    rate_retries: int = 0
     capture_ref: Optional[str] = None
     main_url: Optional[str] = None
     http_status: Optional[int] = None
@@ -119,12 +148,14 @@ class WeiboSpider(AccountSpider):
                           Observation.kind == "timeline", Observation.outcome == "ok")
                 latest = (select(Observation.account_id, func.max(Observation.observed_at).label("t"))
                           .where(ok).group_by(Observation.account_id).subquery())
-                for aid, at, cov, exh in s.execute(
+                for aid, at, cov, exh, details in s.execute(
                         select(Observation.account_id, Observation.observed_at, Observation.covered_from,
-                               Observation.exhaustive)
+                               Observation.exhaustive, Observation.details)
                         .join(latest, and_(Observation.account_id == latest.c.account_id,
                                            Observation.observed_at == latest.c.t)).where(ok)):
-                    out[aid].prev_ok_at, out[aid].prev_ok_from, out[aid].prev_exhaustive = at, cov, bool(exh)
+                    st = out[aid]
+                    st.prev_ok_at, st.prev_ok_from, st.prev_exhaustive = at, cov, bool(exh)
+                    st.prev_partial = bool((details or {}).get("partial"))
         finally:
             engine.dispose()
         return out
@@ -142,7 +173,8 @@ class WeiboSpider(AccountSpider):
             fresh = (account.profile_observed_at is not None and facts.get("weibo_containerid")
                      and self.at - account.profile_observed_at < refresh)
             run = _Run(account.id, str(account.platform_id).strip(), stored, profile_due=not fresh,
-                       containerid=facts.get("weibo_containerid") if fresh else None)
+                       containerid=facts.get("weibo_containerid") if fresh else None,
+                       statuses_count=facts.get("statuses_count") if isinstance(facts.get("statuses_count"), int) else None)
             if not run.uid.isdigit():
                 yield from self._finish(run, "error", f"账号ID {run.uid!r} is not a numeric Weibo uid")
                 continue
@@ -153,22 +185,36 @@ class WeiboSpider(AccountSpider):
         url = f"{self.base}{path}?{urlencode(params)}"
         return scrapy.Request(
             url, callback=callback, errback=self._on_failure, dont_filter=True,
-            headers={"Accept": "application/json, text/plain, */*", "MWeibo-Pwa": "1",
-                     "X-Requested-With": "XMLHttpRequest", "Referer": f"{self.base}/u/{run.uid}"},
+            headers=api_headers(self.base, run.uid, self.settings.get("WEIBO_USER_AGENT")),
             meta={"weibo": True, "run": run, "weibo_fresh_cookies": fresh, "handle_httpstatus_all": True},
         )
 
     def _profile_request(self, run: _Run, fresh: bool = False) -> scrapy.Request:
         return self._api("/api/container/getIndex", {"type": "uid", "value": run.uid}, run, self.on_profile, fresh)
 
-    def _timeline_request(self, run: _Run, cursor: Optional[str] = None, fresh: bool = False) -> scrapy.Request:
-        if run.route == "page":
-            params = {"containerid": f"230413{run.uid}", "page": cursor or "1"}
+    def _timeline_request(self, run: _Run, cursor: Optional[tuple[str, str]] = None,
+                          fresh: bool = False) -> scrapy.Request:
+        if run.route == "230413":
+            params = {"containerid": f"230413{run.uid}", "page": cursor[1] if cursor else "1"}
         else:
             params = {"containerid": run.containerid or f"107603{run.uid}"}
             if cursor:
-                params["since_id"] = cursor
-        return self._api("/api/container/getIndex", params, run, self.on_timeline, fresh)
+                params[cursor[0]] = cursor[1]
+        request = self._api("/api/container/getIndex", params, run, self.on_timeline, fresh)
+        request.meta["cursor"] = cursor
+        if cursor:
+            # A login wall on a deeper page is the visitor limit, not stale cookies:
+            # renewing them would only cost a browser launch.
+            request.meta["weibo_keep_cookies_on_login_wall"] = True
+        return request
+
+    def _again(self, request, run: _Run) -> scrapy.Request:
+        """The same request once more after a rate-limit pause (the middleware waits)."""
+        run.rate_retries += 1
+        retry = request.replace(dont_filter=True)
+        backoff = self.settings.getfloat("WEIBO_418_BACKOFF", 2.5) * (2 ** run.rate_retries)
+        retry.meta.update(weibo_backoff=backoff, retry_times=0, weibo_cookie_retry=False)
+        return retry
 
     @staticmethod
     def _count(run: _Run, meta: dict[str, Any]) -> None:
@@ -178,7 +224,7 @@ class WeiboSpider(AccountSpider):
         self._count(run, response.meta)
         got = classify(response.status, response.body, response.url, response.headers.get("Content-Type", b"").decode("latin-1"))
         note = response.meta.get("weibo_cookie_note")
-        if got.kind == "blocked" and note:
+        if got.kind in ("blocked", "rate_limited") and note:
             got.reason = f"{got.reason}; {note}"
         return got
 
@@ -197,14 +243,20 @@ class WeiboSpider(AccountSpider):
                 yield from self._finish(run, "not_found", f"{got.reason} (again after a retry with fresh visitor cookies)",
                                         url=response.url)
                 return
+            if got.kind == "rate_limited" and response.status == 200 and run.rate_retries < RATE_LIMIT_RETRIES:
+                yield self._again(response.request, run)
+                return
             if got.kind != "ok":
                 run.profile_status = got.kind
-                yield from self._finish(run, got.kind, f"profile: {got.reason}", url=response.url)
+                yield from self._finish(run, "blocked" if got.kind == "rate_limited" else got.kind,
+                                        f"profile: {got.reason}", url=response.url)
                 return
             run.profile = parse_profile(got.payload)
             run.profile_status = "ok"
+            run.statuses_count = run.profile.statuses_count
             run.containerid = run.profile.weibo_containerid or f"107603{run.uid}"
             run.placeholder_retried = False
+            run.rate_retries = 0
             yield self._timeline_request(run)
         except LayoutError as exc:
             yield from self._finish(run, "error", f"profile layout not understood: {exc}", url=response.url)
@@ -217,10 +269,13 @@ class WeiboSpider(AccountSpider):
         try:
             yield from self._timeline(run, response)
         except LayoutError as exc:
-            if run.pages == 0 and run.route == "since_id":
+            if run.pages == 0 and run.route == "107603":
                 run.notes.append(f"{response.url}: {exc}; tried the 230413 route")
-                run.route = "page"
+                run.route = "230413"
                 yield self._timeline_request(run)
+                return
+            if run.pages:
+                yield from self._partial(run, f"page {run.pages + 1}: layout not understood: {exc}")
                 return
             yield from self._finish(run, "error", f"timeline layout not understood: {exc}", url=response.url)
         except Exception as exc:
@@ -229,6 +284,7 @@ class WeiboSpider(AccountSpider):
 
     def _timeline(self, run: _Run, response) -> Iterator[Any]:
         got = self._classify(run, response)
+        cursor = response.meta.get("cursor")
         if run.pages == 0:
             run.capture_ref = response.meta.get("warc_ref")
             run.main_url = response.url
@@ -236,23 +292,60 @@ class WeiboSpider(AccountSpider):
         if got.kind == "placeholder":
             if not run.placeholder_retried:
                 run.placeholder_retried = True
-                yield self._timeline_request(run, response.meta.get("cursor"), fresh=True)
+                yield self._timeline_request(run, cursor, fresh=True)
                 return
-            if run.pages == 0 and run.route == "since_id":
-                run.route = "page"
+            if run.pages == 0 and run.route == "107603":
+                run.route = "230413"
                 run.notes.append("placeholder on the 107603 route; tried the 230413 route")
                 yield self._timeline_request(run)
+                return
+            if run.pages:
+                yield from self._partial(run, f"page {run.pages + 1}: {got.reason}")
                 return
             # The profile exists (or existed at the last refresh): an empty answer now is
             # the platform holding back, not an account without posts.
             yield from self._finish(run, "blocked", f"timeline: {got.reason} after a retry with fresh visitor cookies",
                                     url=response.url)
             return
+        if got.kind == "rate_limited" and response.status == 200 and run.rate_retries < RATE_LIMIT_RETRIES:
+            yield self._again(response.request, run)
+            return
         if got.kind != "ok":
-            yield from self._finish(run, got.kind, f"timeline: {got.reason}", url=response.url)
+            if run.pages:
+                yield from self._partial(run, f"page {run.pages + 1}: {got.reason}")
+                return
+            yield from self._finish(run, "blocked" if got.kind == "rate_limited" else got.kind,
+                                    f"timeline: {got.reason}", url=response.url)
             return
         page = parse_timeline(got.data, self.at, self.tz)
+        if not page.posts:
+            if run.pages:  # an empty page after posts: the site says the timeline ended
+                run.exhaustive = True
+                yield from self._after_paging(run)
+                return
+            claimed = claimed_posts(page, run.statuses_count, run.stored.newest_at is not None)
+            if claimed or not says_empty(page, run.statuses_count):
+                if not run.empty_retried:
+                    run.empty_retried = True
+                    retry = self._timeline_request(run, cursor)
+                    retry.meta["weibo_renew_cookies"] = True
+                    yield retry
+                    return
+                notice = f" ({'; '.join(page.notices)})" if page.notices else ""
+                why = (f"although the site counts posts ({claimed})" if claimed
+                       else "and the site gives no post count to confirm an empty account")
+                note = response.meta.get("weibo_cookie_note")
+                yield from self._finish(
+                    run, "blocked", f"timeline: ok:1 without posts{notice} {why}; again after renewing the "
+                                    f"visitor cookies (an expired session or a visibility limit)"
+                                    + (f"; {note}" if note else ""), url=response.url)
+                return
+            run.pages += 1
+            run.exhaustive = True  # the profile itself says 0 posts
+            yield from self._after_paging(run)
+            return
         run.pages += 1
+        run.rate_retries = 0
         window = self.window_start()
         incremental = self._incremental_ok(run, window)
         for post in page.posts:
@@ -268,31 +361,35 @@ class WeiboSpider(AccountSpider):
         if run.stop:
             yield from self._after_paging(run)
             return
-        if not page.posts:
-            run.exhaustive = True
-            yield from self._after_paging(run)
-            return
-        if run.route == "page":
-            nxt = str(got.data.get("cardlistInfo", {}).get("page") or "") or None
-        else:
-            nxt = page.since_id
+        nxt = ("page", str(page.next_page)) if run.route == "230413" and page.next_page else page.cursor
+        if run.route == "230413" and not page.next_page:
+            nxt = None
         if nxt is None:
             run.exhaustive = True
+        elif nxt == cursor or (nxt[0] == "page" and cursor and cursor[0] == "page" and int(nxt[1]) <= int(cursor[1])):
+            run.notes.append(f"the site repeated the cursor {nxt[0]}={nxt[1]}; stopped")
         elif run.pages >= self.settings.getint("WEIBO_MAX_PAGES", 30):
             run.notes.append(f"stopped after {run.pages} pages (WEIBO_MAX_PAGES)")
         else:
             run.placeholder_retried = False
-            request = self._timeline_request(run, nxt)
-            request.meta["cursor"] = nxt
-            yield request
+            yield self._timeline_request(run, nxt)
             return
         yield from self._after_paging(run)
 
-    @staticmethod
-    def _incremental_ok(run: _Run, window: datetime) -> bool:
+    def _incremental_ok(self, run: _Run, window: datetime) -> bool:
+        """May paging stop at the stored newest post? Only when the earlier observations
+        join up: the last one reached the window or the end, or it was partial (deeper pages
+        refused) — then the spans still join and are probed again on profile nights."""
         s = run.stored
-        return (s.newest_at is not None and s.prev_ok_at is not None and s.newest_at <= s.prev_ok_at
-                and (s.prev_exhaustive or (s.prev_ok_from is not None and s.prev_ok_from <= window)))
+        if s.newest_at is None or s.prev_ok_at is None or s.newest_at > s.prev_ok_at:
+            return False
+        return (s.prev_exhaustive or (s.prev_ok_from is not None and s.prev_ok_from <= window)
+                or (s.prev_partial and not run.profile_due))
+
+    def _partial(self, run: _Run, why: str) -> Iterator[Any]:
+        """Later pages refused after page 1 succeeded: keep what was read, say how far."""
+        run.partial = why
+        yield from self._after_paging(run)
 
     def _after_paging(self, run: _Run) -> Iterator[Any]:
         newest_known = run.stored.newest_at
@@ -300,13 +397,17 @@ class WeiboSpider(AccountSpider):
                           if p.needs_long_text and (newest_known is None or p.published_at > newest_known)]
         yield from self._next_long_or_finish(run)
 
+    LONG_TEXT_PATHS = ("/statuses/extend", "/api/statuses/extend")  # the newer one first
+
+    def _long_request(self, run: _Run, pid: str, attempt: int = 0) -> scrapy.Request:
+        request = self._api(self.LONG_TEXT_PATHS[attempt], {"id": pid}, run, self.on_long_text)
+        request.meta.update(post_id=pid, long_attempt=attempt)
+        request.errback = self._on_long_failure
+        return request
+
     def _next_long_or_finish(self, run: _Run) -> Iterator[Any]:
         if run.long_queue:
-            pid = run.long_queue.pop(0)
-            request = self._api("/api/statuses/extend", {"id": pid}, run, self.on_long_text)
-            request.meta["post_id"] = pid
-            request.errback = self._on_long_failure
-            yield request
+            yield self._long_request(run, run.long_queue.pop(0))
             return
         yield from self._finish(run, "ok", None)
 
@@ -324,13 +425,21 @@ class WeiboSpider(AccountSpider):
             post.text = plain_text(full)
             post.truncated = False
         except Exception as exc:
-            run.notes.append(f"long text of {pid} not read: {exc}")
+            yield from self._long_failed(run, response.meta, str(exc))
+            return
         yield from self._next_long_or_finish(run)
 
     def _on_long_failure(self, failure: Failure):
         run: _Run = failure.request.meta["run"]
         self._count(run, failure.request.meta)
-        run.notes.append(f"long text of {failure.request.meta['post_id']} not read: {failure.getErrorMessage()}")
+        yield from self._long_failed(run, failure.request.meta, failure.getErrorMessage())
+
+    def _long_failed(self, run: _Run, meta: dict[str, Any], why: str) -> Iterator[Any]:
+        attempt = meta.get("long_attempt", 0)
+        if attempt + 1 < len(self.LONG_TEXT_PATHS) and "rate limited" not in why:
+            yield self._long_request(run, meta["post_id"], attempt + 1)
+            return
+        run.notes.append(f"long text of {meta['post_id']} not read: {why}")
         yield from self._next_long_or_finish(run)
 
     def _on_failure(self, failure: Failure):
@@ -345,6 +454,9 @@ class WeiboSpider(AccountSpider):
             outcome, reason = "error", f"timeout: {message}"
         else:
             outcome, reason = "error", f"{name}: {message}"
+        if request.callback == self.on_timeline and run.pages:
+            yield from self._partial(run, f"page {run.pages + 1}: {reason}")
+            return
         yield from self._finish(run, outcome, reason, url=request.url)
 
     # ── output ──────────────────────────────────────────────────────────────
@@ -376,7 +488,7 @@ class WeiboSpider(AccountSpider):
             covered_from=covered, exhaustive=ok and run.exhaustive, request_count=run.requests,
             capture_ref=run.capture_ref,
             details={"profile": run.profile_status, "pages": run.pages, "route": run.route, "stop": run.stop,
-                     "notes": run.notes, "uid": run.uid},
+                     "notes": run.notes, "uid": run.uid, **({"partial": run.partial} if ok and run.partial else {})},
             seen_post_ids=[p.id for p in run.posts.values()] if ok else None,
             posts=posts, profile=profile,
         )

@@ -60,6 +60,20 @@ class TimelinePage:
     since_id: Optional[str]
     total: Optional[int]
     card_count: int
+    # ``cardlistInfo.page``: the next page number. The 230413 route always pages this way;
+    # the 107603 route does too since 2025, with no ``since_id`` at all.
+    next_page: Optional[int] = None
+    # Texts of cards that are not posts ("暂无微博" and the like, card_type 58 …).
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def cursor(self) -> Optional[tuple[str, str]]:
+        """The next page as the site names it: ``("since_id", …)`` or ``("page", …)``."""
+        if self.since_id:
+            return ("since_id", self.since_id)
+        if self.next_page:
+            return ("page", str(self.next_page))
+        return None
 
 
 def iter_mblog_cards(cards: list[Any]) -> Iterator[dict[str, Any]]:
@@ -141,8 +155,41 @@ def parse_timeline(data: dict[str, Any], now: datetime, tz: ZoneInfo = TZ) -> Ti
         raise LayoutError("timeline cards of type 9/11 without an mblog")
     since = info.get("since_id")
     total = info.get("total")
-    return TimelinePage(posts=posts, since_id=str(since) if since not in (None, "", 0) else None,
-                        total=int(total) if isinstance(total, int) else None, card_count=len(cards))
+    page = info.get("page")
+    notices = [str(c.get("desc") or c.get("name") or c.get("title_sub") or f"card_type {c.get('card_type')}")
+               for c in cards if isinstance(c, dict) and c.get("card_type") not in (9, 11)]
+    return TimelinePage(posts=posts, since_id=str(since) if since not in (None, "", 0, "0") else None,
+                        total=_int(total), card_count=len(cards),
+                        next_page=_int(page) if _int(page) and _int(page) > 0 else None, notices=notices)
+
+
+def _int(value: Any) -> Optional[int]:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
+
+
+def claimed_posts(page: TimelinePage, statuses_count: Optional[int], stored: bool) -> Optional[str]:
+    """Why an ok:1 page 1 without posts cannot mean "no posts": the site itself counts posts
+    (the profile's ``statuses_count``, the timeline's ``total``) or earlier nights stored
+    some. An expired visitor session and 半年可见 accounts answer exactly like this."""
+    why = []
+    if statuses_count:
+        why.append(f"profile statuses_count {statuses_count}")
+    if page.total:
+        why.append(f"timeline total {page.total}")
+    if stored:
+        why.append("posts stored on earlier nights")
+    return ", ".join(why) or None
+
+
+def says_empty(page: TimelinePage, statuses_count: Optional[int]) -> bool:
+    """Only the site's own count of 0 makes an empty page an empty account."""
+    return statuses_count == 0 and not page.total
 
 
 def parse_long_text(payload: dict[str, Any]) -> str:

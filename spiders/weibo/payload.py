@@ -11,20 +11,25 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 PLACEHOLDER_MSG = "这里还没有内容"
-BLOCKING_STATUSES = {403: "HTTP 403 forbidden", 418: "HTTP 418 rate limited (slow down)",
-                     432: "HTTP 432 visitor cookies missing or rejected"}
+BLOCKING_STATUSES = {403: "HTTP 403 forbidden", 432: "HTTP 432 visitor cookies missing or rejected"}
+RATE_LIMIT_STATUSES = {418: "HTTP 418 rate limited (slow down)", 429: "HTTP 429 too many requests"}
+# ``{"ok":0,"msg":"访问频次过高，请稍后再试"}`` with HTTP 200 is a rate limit like 418, never
+# "account not found" (platforms_2026.md).
+RATE_LIMIT_WORDS = ("频次过高", "访问频繁", "频率过高", "操作过于频繁", "请求过于频繁", "稍后再试")
 _VISITOR_MARKERS = ("Sina Visitor System", "visitor.passport.weibo", "passport.weibo.c", "/visitor/visitor")
 
 
 @dataclass
 class Classified:
-    kind: str  # ok, placeholder, blocked, not_found, error
+    kind: str  # ok, placeholder, blocked, rate_limited, error
     reason: Optional[str] = None
     data: Optional[dict[str, Any]] = None
     payload: Optional[dict[str, Any]] = None
 
 
 def classify(status: int, body: bytes | str, url: str = "", content_type: str = "") -> Classified:
+    if status in RATE_LIMIT_STATUSES:
+        return Classified("rate_limited", RATE_LIMIT_STATUSES[status])
     if status in BLOCKING_STATUSES:
         return Classified("blocked", BLOCKING_STATUSES[status])
     if status >= 500:
@@ -50,6 +55,8 @@ def classify(status: int, body: bytes | str, url: str = "", content_type: str = 
         return Classified("blocked", f"ok:-100 login required {payload.get('url') or ''}".strip(), payload=payload)
     if payload.get("url") and not payload.get("data"):
         return Classified("blocked", f"captcha required {payload['url']}", payload=payload)
+    if ok != 1 and is_rate_limit_message(payload.get("msg")):
+        return Classified("rate_limited", f"ok:{ok!r} rate limited: {payload.get('msg')}", payload=payload)
     if ok == 0 and PLACEHOLDER_MSG in str(payload.get("msg", "")):
         return Classified("placeholder", f"ok:0 {PLACEHOLDER_MSG}", payload=payload)
     if ok != 1:
@@ -58,3 +65,7 @@ def classify(status: int, body: bytes | str, url: str = "", content_type: str = 
     if not isinstance(data, dict):
         return Classified("error", "ok:1 answer without a data object", payload=payload)
     return Classified("ok", data=data, payload=payload)
+
+
+def is_rate_limit_message(msg: Any) -> bool:
+    return isinstance(msg, str) and any(w in msg for w in RATE_LIMIT_WORDS)

@@ -1,22 +1,34 @@
-"""Simulated m.weibo.cn under ``/weibo``.
+"""Simulated m.weibo.cn under ``/weibo`` and its visitor system under ``/weibo-passport``
+(standing for ``visitor.passport.weibo.cn``), answering the way the real site does in 2025–26
+(research/platforms_2026.md).
 
-- ``GET /weibo/`` and ``/weibo/u/UID`` without valid visitor cookies redirect to the visitor
-  system (``/weibo/visitor/visitor``: an HTML page whose JavaScript POSTs ``genvisitor`` for a
-  ``tid`` and then calls ``visitor?a=incarnate``, which sets ``SUB``/``SUBP`` with ``Path=/``
-  and redirects back), as the real one does — so a real browser is needed to get in.
+- ``GET /weibo/`` and ``/weibo/u/UID`` without valid visitor cookies redirect to
+  ``/weibo-passport/visitor/visitor?a=enter&url=…``: an HTML page whose JavaScript POSTs
+  ``genvisitor2`` (``cb=visitor_gray_callback``, ``ver``, ``webdriver=navigator.webdriver``) and
+  gets ``{"retcode":20000000,"data":{"sub":…,"subp":…}}`` with ``SUB``/``SUBP`` (and the
+  side cookies the real one sets) as ``Path=/`` cookies, then goes back. A browser that
+  reports ``navigator.webdriver`` gets ``retcode`` 50111 and no cookies (``refuse_webdriver``).
 - ``/weibo/api/container/getIndex`` answers HTTP 432 without valid ``SUB``/``SUBP``; profile
   (``type=uid&value=UID`` or ``containerid=100505UID``), timeline (``107603UID`` paged by
-  ``since_id``; ``230413UID&page=N``); unknown uid → ``ok:0 这里还没有内容``.
-- ``/weibo/api/statuses/extend?id=`` → ``data.longTextContent``.
+  ``since_id``, or by ``page`` — see ``paging``; ``230413UID&page=N``); unknown uid →
+  ``ok:0 这里还没有内容``.
+- ``/weibo/statuses/extend?id=`` (and the older ``/weibo/api/statuses/extend``) →
+  ``data.longTextContent``.
 - More than ``rate_limit`` API requests within one second from one client → HTTP 418 for
   ``penalty_seconds``.
-- Scenario keys per account: ``blocked: 418|403|432`` (every getIndex for the uid), ``captcha:
-  true`` (captcha JSON), ``unknown: true`` (placeholder), ``verified``, ``verified_type``,
+- Scenario keys per account: ``blocked: 418|403|432|rate_msg`` (every getIndex for the uid;
+  ``rate_msg`` is ``{"ok":0,"msg":"访问频次过高…"}`` with HTTP 200), ``captcha: true``
+  (captcha JSON), ``unknown: true`` (placeholder), ``paging: page`` (the 107603 timeline
+  gives ``cardlistInfo.page`` and no ``since_id``), ``visitor_pages: N`` (pages after the
+  N-th answer ``ok:-100`` with the passport login URL), ``empty_timeline: expired_session``
+  (``ok:1`` with only a "暂无微博" card to the first visitor session that asks; renewed
+  cookies see the posts) or ``always`` (半年可见 and the like), ``statuses_count`` (the
+  profile's count, default the number of posts), ``verified``, ``verified_type``,
   ``verified_reason``, ``description``, ``followers``, ``relative_dates`` (recent posts dated
   刚刚/N小时前/昨天/MM-DD), ``comments_closed``.
 - Tests may tune ``world.state["weibo"]`` (a ``WeiboState``): ``rate_limit``,
   ``penalty_seconds``, ``cookie_ttl_requests`` (visitor cookies stop working after that many
-  API requests, to exercise renewal).
+  API requests, to exercise renewal), ``refuse_webdriver``.
 """
 from __future__ import annotations
 
@@ -35,6 +47,9 @@ from monitor.sandbox.platforms import weibo_payloads as P
 from monitor.sandbox.server import World, tag
 
 PREFIX = "/weibo"
+PASSPORT = "/weibo-passport"
+LOGIN_WALL = "https://passport.weibo.cn/signin/welcome?entry=mweibo&r="
+RATE_MSG = {"ok": 0, "msg": "访问频次过高，请稍后再试", "data": {}}
 
 
 @dataclass
@@ -43,11 +58,12 @@ class WeiboState:
     rate_window: float = 1.0
     penalty_seconds: float = 2.0
     cookie_ttl_requests: int | None = None
-    tids: set[str] = field(default_factory=set)
     issued: dict[str, int] = field(default_factory=dict)  # SUB value → API requests made with it
     hits: dict[str, deque] = field(default_factory=dict)
     penalty_until: dict[str, float] = field(default_factory=dict)
     long_posts: dict[str, tuple[str, str]] = field(default_factory=dict)  # post id → (uid, post id)
+    refuse_webdriver: bool = True
+    expired: dict[str, str] = field(default_factory=dict)  # uid → the SUB its session expired for
 
     def cookies_valid(self, request: web.Request, use: bool = False) -> bool:
         sub, subp = request.cookies.get("SUB"), request.cookies.get("SUBP")
@@ -94,7 +110,16 @@ def _fault_response(kind: str) -> web.StreamResponse:
 
 def _visitor_redirect(request: web.Request) -> web.HTTPFound:
     back = request.path_qs
-    return web.HTTPFound(f"{PREFIX}/visitor/visitor?entry=mweibo&url={quote(back, safe='')}")
+    return web.HTTPFound(f"{PASSPORT}/visitor/visitor?a=enter&entry=mweibo&domain=weibo.cn&url={quote(back, safe='')}")
+
+
+def _empty_timeline(containerid: str) -> dict:
+    """What an expired visitor session (or a 半年可见 account) gets: ok:1, no posts."""
+    return {"ok": 1, "data": {"cardlistInfo": {"containerid": containerid, "v_p": 42, "show_style": 1,
+                                               "total": 0, "since_id": ""},
+                              "cards": [{"card_type": 58, "itemid": "", "name": "暂无微博", "desc": "暂无微博",
+                                         "show_type": 0}],
+                              "showAppTips": 0}}
 
 
 def register(app: web.Application, world: World) -> None:
@@ -113,42 +138,47 @@ def register(app: web.Application, world: World) -> None:
         back = request.query.get("url") or f"{PREFIX}/"
         if not back.startswith(PREFIX + "/"):
             back = f"{PREFIX}/"
-        if request.query.get("a") == "incarnate":
-            tid = request.query.get("t", "")
-            if tid not in state.tids:
-                return web.Response(text='window.cross_domain && cross_domain({"retcode":50111,"msg":"tid invalid"});',
-                                    content_type="application/javascript")
-            state.tids.discard(tid)
-            sub = "_2A25" + secrets.token_hex(20)
-            state.issued[sub] = 0
-            resp = web.HTTPFound(back)
-            resp.set_cookie("SUB", sub, path="/", httponly=True)
-            resp.set_cookie("SUBP", "0033WrSXqPxfM72-Ws9jqgMF55529P9D9W" + secrets.token_hex(12), path="/")
-            raise resp
         page = f"""<!DOCTYPE html><html><head><meta charset="utf-8"><title>Sina Visitor System</title></head>
 <body><p>Sina Visitor System</p><script>
 (function () {{
   var back = {json.dumps(back)};
   var xhr = new XMLHttpRequest();
-  xhr.open("POST", {json.dumps(PREFIX + "/visitor/genvisitor")});
+  xhr.open("POST", {json.dumps(PASSPORT + "/visitor/genvisitor2")});
   xhr.setRequestHeader("Content-Type", "application/x-www-form-urlencoded");
   xhr.onload = function () {{
-    var m = xhr.responseText.match(/"tid":\\s*"([^"]+)"/);
-    if (!m) return;
-    location.replace({json.dumps(PREFIX + "/visitor/visitor?a=incarnate&t=")} + encodeURIComponent(m[1]) +
-      "&w=2&c=095&gc=&cb=cross_domain&from=weibo&url=" + encodeURIComponent(back));
+    if (!/"retcode":\\s*20000000/.test(xhr.responseText)) return;
+    location.replace(back);
   }};
-  xhr.send("cb=gen_callback&fp=" + encodeURIComponent(JSON.stringify({{os: "1", browser: navigator.userAgent.slice(0, 40)}})));
+  xhr.send("cb=visitor_gray_callback&ver=20250916&request_id=" + Math.random().toString(16).slice(2) +
+    "&tid=&from=weibo&webdriver=" + (navigator.webdriver ? "true" : "false") + "&rid=&return_url=" +
+    encodeURIComponent(back));
 }})();
 </script></body></html>"""
         return web.Response(text=page, content_type="text/html")
 
-    async def genvisitor(request: web.Request):
+    async def genvisitor2(request: web.Request):
         tag(request, "weibo")
-        tid = secrets.token_urlsafe(24)
-        state.tids.add(tid)
-        body = json.dumps({"retcode": 20000000, "msg": "succ", "data": {"tid": tid, "new_tid": True}})
-        return web.Response(text=f"window.gen_callback && gen_callback({body});", content_type="application/javascript")
+        form = await request.post()
+        cb = str(form.get("cb") or "visitor_gray_callback")
+        if state.refuse_webdriver and form.get("webdriver") != "false":
+            body = json.dumps({"retcode": 50111, "msg": "webdriver", "data": {}})
+            return web.Response(text=f"window.{cb} && {cb}({body});", content_type="application/javascript")
+        sub = "_2AkM" + secrets.token_hex(20)
+        subp = "0033WrSXqPxfM72-Ws9jqgMF55529P9D9W" + secrets.token_hex(12)
+        state.issued[sub] = 0
+        body = json.dumps({"retcode": 20000000, "msg": "succ",
+                           "data": {"sub": sub, "subp": subp, "next": back_or_home(form)}})
+        resp = web.Response(text=f"window.{cb} && {cb}({body});", content_type="application/javascript")
+        resp.set_cookie("SUB", sub, path="/", httponly=True)
+        resp.set_cookie("SUBP", subp, path="/")
+        # The real flow sets more than SUB/SUBP; clients that keep only those two met 432s.
+        resp.set_cookie("SRT", secrets.token_hex(8), path="/")
+        resp.set_cookie("SRF", str(int(time.time())), path="/")
+        return resp
+
+    def back_or_home(form) -> str:
+        back = str(form.get("return_url") or f"{PREFIX}/")
+        return back if back.startswith(PREFIX + "/") else f"{PREFIX}/"
 
     async def get_index(request: web.Request):
         q = request.query
@@ -173,14 +203,26 @@ def register(app: web.Application, world: World) -> None:
             return web.json_response(P.PLACEHOLDER)
         blocked = acc.get("blocked")
         if blocked:
+            if str(blocked) == "rate_msg":
+                return web.json_response(RATE_MSG)
             return _fault_response(str(blocked)) if str(blocked) != "403" else web.Response(status=403, text="Forbidden")
         if acc.get("captcha"):
             return _fault_response("captcha")
         base = _base(request)
         if kind == "profile":
             return web.json_response(P.profile_payload(acc, base))
-        page = int(q["page"]) if cid.startswith("230413") and q.get("page", "").isdigit() else (1 if cid.startswith("230413") else None)
-        payload = P.timeline_payload(acc, base, world.at, cid, since_id=q.get("since_id"), page=page)
+        by_page = cid.startswith("230413") or acc.get("paging") == "page"
+        page = (int(q["page"]) if q.get("page", "").isdigit() else 1) if by_page else None
+        depth = page if page is not None else (2 if q.get("since_id") else 1)
+        limit = acc.get("visitor_pages")
+        if limit is not None and depth > int(limit):
+            return web.json_response({"ok": -100, "url": LOGIN_WALL + quote(f"{base}/u/{uid}", safe="")})
+        empty = acc.get("empty_timeline")
+        if empty == "always" or (empty == "expired_session"
+                                 and state.expired.setdefault(uid, request.cookies.get("SUB", "")) == request.cookies.get("SUB")):
+            return web.json_response(_empty_timeline(cid))
+        payload = P.timeline_payload(acc, base, world.at, cid, since_id=q.get("since_id"), page=page,
+                                     groups=cid.startswith("230413"))
         for c in payload["data"]["cards"]:
             m = (c.get("mblog") or (c.get("card_group") or [{}])[0].get("mblog") or {})
             if m.get("isLongText"):
@@ -214,9 +256,10 @@ def register(app: web.Application, world: World) -> None:
         return web.Response(text=_profile_html(acc, world), content_type="text/html")
 
     app.router.add_get(f"{PREFIX}/", home)
-    app.router.add_get(f"{PREFIX}/visitor/visitor", visitor)
-    app.router.add_post(f"{PREFIX}/visitor/genvisitor", genvisitor)
+    app.router.add_get(f"{PASSPORT}/visitor/visitor", visitor)
+    app.router.add_post(f"{PASSPORT}/visitor/genvisitor2", genvisitor2)
     app.router.add_get(f"{PREFIX}/api/container/getIndex", get_index)
+    app.router.add_get(f"{PREFIX}/statuses/extend", extend)
     app.router.add_get(f"{PREFIX}/api/statuses/extend", extend)
     app.router.add_get(f"{PREFIX}/u/{{uid}}", profile_page)
 

@@ -62,7 +62,7 @@ def user_dict(acc: SandboxAccount, base: str, full: bool = True) -> dict[str, An
         "id": int(acc.id), "screen_name": acc.name,
         "profile_image_url": f"https://tvax1.sinaimg.cn/crop.0.0.180.180.180/{acc.id}.jpg",
         "profile_url": f"{base}/u/{acc.id}?uid={acc.id}&luicode=10000011&lfid=100505{acc.id}",
-        "statuses_count": len(acc.posts), "verified": verified,
+        "statuses_count": int(acc.get("statuses_count", len(acc.posts))), "verified": verified,
         "verified_type": int(acc.get("verified_type", 1 if verified else -1)),
     }
     if verified:
@@ -204,9 +204,10 @@ def card(post: SandboxPost, acc: SandboxAccount, base: str, at: datetime, contai
 
 
 def timeline_payload(acc: SandboxAccount, base: str, at: datetime, containerid: str,
-                     since_id: str | None = None, page: int | None = None) -> dict[str, Any]:
-    """One page: the 107603 route pages by ``since_id``, the 230413 route by ``page`` and
-    wraps every third post in a ``card_type`` 11 group as that route does."""
+                     since_id: str | None = None, page: int | None = None, groups: bool = True) -> dict[str, Any]:
+    """One page: the 107603 route pages by ``since_id`` (or, since 2025, by ``page`` with no
+    ``since_id``), the 230413 route by ``page`` and wraps every third post in a
+    ``card_type`` 11 group (``groups``) as that route does."""
     posts = acc.posts
     pinned = [p for p in posts if p.pinned]
     normal = [p for p in posts if not p.pinned]
@@ -223,9 +224,10 @@ def timeline_payload(acc: SandboxAccount, base: str, at: datetime, containerid: 
     first = start == 0
     shown = (pinned if first else []) + chunk
     cards = [card(p, acc, base, at, containerid, relative) for p in shown]
-    if page is not None:
+    if page is not None and groups:
         cards = [{"card_type": 11, "itemid": "", "card_group": [c]} if i % 3 == 2 else c for i, c in enumerate(cards)]
-    info: dict[str, Any] = {"containerid": containerid, "v_p": 42, "show_style": 1, "total": len(posts)}
+    info: dict[str, Any] = {"containerid": containerid, "v_p": 42, "show_style": 1,
+                            "total": int(acc.get("statuses_count", len(posts)))}
     nxt = start + PAGE_SIZE
     if nxt < len(normal):
         if page is not None:
