@@ -14,11 +14,13 @@ from sqlalchemy.orm import Session
 
 from monitor.detectors.coverage import (
     AccountStatus,
+    PeriodCoverage,
     app_status,
     is_app_like,
     listing_status,
     load_app_checks,
     load_listing_observations,
+    period_coverage,
 )
 from monitor.rules import Parameters, RuleSet
 from monitor.timeutil import complete_weeks_before
@@ -87,6 +89,13 @@ class Context:
         checks = self.app_checks
         return {a.id: app_status(checks.get(a.id, [])) if is_app_like(a)
                 else listing_status(listing.get(a.id, [])) for a in self.accounts}
+
+    @cached_property
+    def coverage(self) -> dict[int, PeriodCoverage]:
+        """How much of the check period each publishing account was observed (apps and
+        小程序 are judged on availability: none)."""
+        return {a.id: period_coverage(self.statuses[a.id], self.weeks)
+                for a in self.accounts if not is_app_like(a)}
 
     @cached_property
     def app_checks(self) -> dict[int, list]:

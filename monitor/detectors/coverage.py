@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -40,6 +40,51 @@ class AccountStatus:
             return False
         end = min(end, self.observed_until)
         return any(lo <= start and hi >= end for lo, hi in self.spans)
+
+
+@dataclass(frozen=True)
+class PeriodCoverage:
+    """How much of the check period successful observations saw completely: whole days,
+    and natural weeks (a week is judged by the update rules only when it is covered)."""
+
+    days: int
+    total_days: int
+    weeks_judged: int
+    total_weeks: int
+    # Start of the contiguous observed stretch that ends at the latest observation (clipped
+    # to the period): silences are measurable from here on, not before.
+    observed_from: datetime | None
+
+    @property
+    def complete(self) -> bool:
+        return self.days >= self.total_days
+
+    @property
+    def text(self) -> str:
+        return f"监测覆盖 {self.days}/{self.total_days} 天"
+
+    def as_dict(self) -> dict:
+        return {"days": self.days, "total_days": self.total_days, "weeks_judged": self.weeks_judged,
+                "total_weeks": self.total_weeks, "text": self.text}
+
+
+def period_coverage(status: AccountStatus, weeks: list[tuple[datetime, datetime]]) -> PeriodCoverage:
+    """Coverage of the check period ``weeks`` (complete natural weeks, oldest first)."""
+    start, end = weeks[0][0], weeks[-1][1]
+    days, day = 0, start
+    total = 0
+    while day < end:
+        nxt = min(day + timedelta(days=1), end)
+        total += 1
+        days += status.covers(day, nxt)
+        day = nxt
+    judged = sum(1 for lo, hi in weeks if status.covers(lo, hi))
+    observed_from = None
+    if status.verifiable and status.observed_until is not None:
+        last = next((lo for lo, hi in status.spans if lo <= status.observed_until <= hi), None)
+        if last is not None:
+            observed_from = max(last, start)
+    return PeriodCoverage(days, total, judged, len(weeks), observed_from)
 
 
 def _merge(spans: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

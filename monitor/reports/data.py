@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, true
 
 from monitor.app import App
+from monitor.detectors.context import Context
+from monitor.detectors.coverage import PeriodCoverage
 from monitor.rules import RuleSet, load_ruleset
 from monitor.scoring import aggregates
 from monitor.scoring.scorer import read_cards_in
@@ -37,6 +39,7 @@ class AccountReport:
     posts: list[Post] = field(default_factory=list)  # with published_at, oldest first
     last_post_before: datetime | None = None  # newest post before the timeline starts
     evidence: dict[int, Evidence] = field(default_factory=dict)  # finding id → package
+    coverage: PeriodCoverage | None = None  # None for apps and 小程序
 
 
 @dataclass
@@ -81,6 +84,9 @@ def load(app: App, at: datetime, account_ids: set[int] | None = None) -> ReportD
                     reports[p.account_id].posts.append(p)
             _last_before(s, reports, start, only)
             _evidence(s, reports, evidence_dir)
+            ctx = Context(s, at, rules, app.tz, [r.account for r in reports.values()])
+            for aid, cov in ctx.coverage.items():
+                reports[aid].coverage = cov
         for r in reports.values():
             s.expunge(r.card)  # keep account/card/finding attributes readable after the session
         s.expunge_all()

@@ -54,6 +54,7 @@ class AccountView:
     originals: int = 0
     last_post: str = ""
     longest_silence: int | None = 0
+    coverage: str = ""  # "监测覆盖 10/28 天"
 
 
 def rule_label(data: ReportData, rule_id: str) -> tuple[str, str, str]:
@@ -94,9 +95,16 @@ def account_view(data: ReportData, r: AccountReport, out_dir: Path, thumbnails: 
     # failed crawl must not read as a silence.
     known = c.verdict != "未能核验"
     veto_days = data.rules.params.veto_days
-    gaps = silences([t for t, _ in times], c.period_start, data.at, r.last_post_before, 1) if known else []
+    # Silences are measured only over the stretch the observations saw: before it, a gap in
+    # the chart is "not observed", never "not updated".
+    seen_from, before = c.period_start, r.last_post_before
+    if r.coverage is not None:
+        view.coverage = r.coverage.text
+        if r.coverage.observed_from is not None and r.coverage.observed_from > c.period_start:
+            seen_from, before = r.coverage.observed_from, None
+    gaps = silences([t for t, _ in times if t >= seen_from], seen_from, data.at, before, 1) if known else []
     view.longest_silence = int(max((g.days for g in gaps), default=0)) if known else None
     if a.platform != "app":
-        view.svg = Markup(timeline_svg(times, c.period_start, data.at, data.tz, r.last_post_before,
-                                       veto_days if known else None, a.name))
+        view.svg = Markup(timeline_svg([(t, k) for t, k in times if t >= seen_from], seen_from, data.at, data.tz,
+                                       before, veto_days if known else None, a.name))
     return view

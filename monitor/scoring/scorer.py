@@ -34,6 +34,7 @@ class Card:
     pending: list[str] = field(default_factory=list)
     finding_ids: list[int] = field(default_factory=list)
     reason: str = ""
+    coverage: dict | None = None  # PeriodCoverage.as_dict() for publishing accounts
 
 
 def score_findings(findings: list, status: AccountStatus, ruleset: RuleSet) -> Card:
@@ -84,6 +85,8 @@ def compute_cards(app, at: datetime, ruleset: RuleSet | None = None, account_ids
             by_account[row.account_id].append(row)
         computed = {a.id: score_findings(by_account.get(a.id, []), ctx.statuses[a.id], ruleset)
                     for a in ctx.accounts}
+        for aid, cov in ctx.coverage.items():
+            computed[aid].coverage = cov.as_dict()
         q = select(ScoreCard.account_id, ScoreCard.id).where(ScoreCard.at == at)
         if account_ids is not None:
             q = q.where(ScoreCard.account_id.in_(account_ids))
@@ -120,7 +123,7 @@ def score_all(app, at: datetime | str | None = None) -> list[ScoreCard]:
     return compute_cards(app, app.at(at))[0]
 
 
-def card_json(card: ScoreCard, tz, reason: str = "") -> dict:
+def card_json(card: ScoreCard, tz, reason: str = "", coverage: dict | None = None) -> dict:
     a = card.account
     return {
         "account_id": a.id,
@@ -140,6 +143,9 @@ def card_json(card: ScoreCard, tz, reason: str = "") -> dict:
         "pending": list(card.pending),
         "finding_ids": list(card.finding_ids),
         "reason": reason,
+        # How much of the check period was observed ("监测覆盖 10/28 天"); weeks outside it
+        # were not judged. None for apps and 小程序 (judged on availability).
+        "coverage": coverage,
     }
 
 
@@ -147,4 +153,4 @@ def score_json(app, at: datetime | str | None = None) -> list[dict]:
     """``monitor score --format json``: the DESIGN.md shape (plus a few extra fields)."""
     at = app.at(at)
     cards, computed = compute_cards(app, at)
-    return [card_json(c, app.tz, computed[c.account_id].reason) for c in cards]
+    return [card_json(c, app.tz, computed[c.account_id].reason, computed[c.account_id].coverage) for c in cards]

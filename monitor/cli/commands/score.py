@@ -16,6 +16,18 @@ class Format(str, Enum):
     xlsx = "xlsx"
 
 
+def coverage_text(card: dict) -> str:
+    """"10/28 天": days of the check period observed (empty for apps and 小程序)."""
+    cov = card.get("coverage")
+    return f"{cov['days']}/{cov['total_days']} 天" if cov else ""
+
+
+def partial_coverage(card: dict) -> str:
+    """"监测覆盖 10/28 天" when the period was only partly observed (the table is narrow)."""
+    cov = card.get("coverage")
+    return cov["text"] if cov and cov["days"] < cov["total_days"] and card["verdict"] != "未能核验" else ""
+
+
 def write_xlsx(cards: list[dict], agg: dict, names: dict[str, str], out: Path) -> None:
     from openpyxl import Workbook
 
@@ -24,12 +36,13 @@ def write_xlsx(cards: list[dict], agg: dict, names: dict[str, str], out: Path) -
     wb = Workbook()
     ws = wb.active
     ws.title = "评分"
-    ws.append(["名称", "平台", "账号ID", "主办单位", "属地", "结论", "得分", "单项否决", "扣分项", "待复核", "说明"])
+    ws.append(["名称", "平台", "账号ID", "主办单位", "属地", "结论", "得分", "单项否决", "扣分项", "待复核", "监测覆盖",
+               "说明"])
     for c in cards:
         ws.append([c["account_name"], c["platform"], c["platform_id"], c["host_unit"], c["district"],
                    c["verdict"], c["score"], "、".join(names.get(v, v) for v in c["vetoes"]),
                    "、".join(f"{names.get(k, k)} -{v}" for k, v in c["deductions"].items()),
-                   "、".join(names.get(p, p) for p in c["pending"]), c.get("reason", "")])
+                   "、".join(names.get(p, p) for p in c["pending"]), coverage_text(c), c.get("reason", "")])
     for title, key, label in (("按主办单位", "by_host_unit", "主办单位"), ("按属地", "by_district", "属地")):
         sheet = wb.create_sheet(title)
         sheet.append([label, "账号数", "已核验", "合格", "不合格", "未能核验", "合格率", "单项否决账号数"])
@@ -77,7 +90,8 @@ def register(app: typer.Typer) -> None:
                           "" if c["score"] is None else str(c["score"]),
                           "、".join(names.get(v, v) for v in c["vetoes"]),
                           "、".join(f"{names.get(k, k)} -{v}" for k, v in c["deductions"].items()),
-                          "、".join(names.get(p, p) for p in c["pending"]) or (c.get("reason") or ""))
+                          "；".join(x for x in ("、".join(names.get(p, p) for p in c["pending"]) or c.get("reason") or "",
+                                                partial_coverage(c)) if x))
         if out:
             with out.open("w", encoding="utf-8") as fh:
                 from rich.console import Console
