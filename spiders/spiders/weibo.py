@@ -155,7 +155,7 @@ class WeiboSpider(AccountSpider):
                                            Observation.observed_at == latest.c.t)).where(ok)):
                     st = out[aid]
                     st.prev_ok_at, st.prev_ok_from, st.prev_exhaustive = at, cov, bool(exh)
-                    st.prev_partial = bool((details or {}).get("partial"))
+                    st.prev_partial = bool((details or {}).get("partial") or (details or {}).get("deeper_pages_refused"))
         finally:
             engine.dispose()
         return out
@@ -488,7 +488,10 @@ class WeiboSpider(AccountSpider):
             covered_from=covered, exhaustive=ok and run.exhaustive, request_count=run.requests,
             capture_ref=run.capture_ref,
             details={"profile": run.profile_status, "pages": run.pages, "route": run.route, "stop": run.stop,
-                     "notes": run.notes, "uid": run.uid, **({"partial": run.partial} if ok and run.partial else {})},
+                     "notes": run.notes, "uid": run.uid, **({"partial": run.partial} if ok and run.partial else {}),
+                     # Remembered until a profile night probes the deeper pages again.
+                     **({"deeper_pages_refused": True} if ok and not run.partial and run.stored.prev_partial
+                        and run.stop == "reached stored posts" and not run.profile_due else {})},
             seen_post_ids=[p.id for p in run.posts.values()] if ok else None,
             posts=posts, profile=profile,
         )
