@@ -74,3 +74,19 @@ def test_page_one_decides_the_veto_and_nights_accumulate(app, history):
     weeks = complete_weeks_before(T, 4, app.tz)
     # [T−14 d 01:00, T] joined from five nights: 11-11 … 11-22 seen whole.
     assert period_coverage(account_status(app, active, T), weeks).days == 11
+
+
+def test_report_states_coverage_and_measures_silence_only_where_observed(app, history, tmp_path):
+    from monitor.reports import write_report
+
+    aid = history.account(name="海安发布", host_unit="海安市人民政府新闻办公室", observe=False)
+    history.observe(aid, covered_from=WEEKS[2] + timedelta(days=1, hours=6))
+    for d in range(0, 15):  # daily posts over the observed stretch only
+        history.post(aid, T - timedelta(days=d, hours=4))
+    run_detection(app, T)
+    score_json(app, T)
+    html = write_report(app, T, tmp_path / "rep")["html"].read_text(encoding="utf-8")
+    section = html.split('id="acc-%d"' % aid, 1)[1].split("</section>", 1)[0]
+    assert "监测覆盖 12/28 天" in section
+    # Before 11-10 nothing was observed: that is not a 2-week silence.
+    assert "最长连续未更新 1 天" in section

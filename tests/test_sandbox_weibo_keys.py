@@ -72,6 +72,7 @@ def client(sandbox):
     with httpx.Client(base_url=sandbox.url + "/weibo") as c:
         c.post(sandbox.url + "/weibo-passport/visitor/genvisitor2", data={"cb": "visitor_gray_callback", "webdriver": "false"})
         assert {"SUB", "SUBP"} <= set(c.cookies.keys())
+        c.sandbox_state = sandbox.world.state["weibo"]
         yield c
 
 
@@ -117,3 +118,23 @@ def test_the_checker_catches_drift():
     assert any("fans" in p for p in problems)
     assert any("verified_reason" in p for p in problems)
     assert any("statuses_count" in p for p in problems)
+
+
+def test_page_cursor_timeline_keys_match_the_2025_capture(client):
+    """The demo's 如皋发布 pages its 107603 timeline by cardlistInfo.page, no since_id."""
+    capture = real("m_weibo_cn_getIndex_107603_timeline_cardlistInfo_page2_no_since_id.json")
+    fake = get_index(client, containerid="1076031000000011")
+    info = fake["data"]["cardlistInfo"]
+    assert "since_id" not in info and info["page"] == 2
+    assert set(info) == set(capture["data"]["cardlistInfo"]) and set(fake["data"]) == set(capture["data"])
+    # Post cards are compared with the first capture above; this one is another account's.
+    assert get_index(client, containerid="1076031000000011", page="2")["data"]["cardlistInfo"]["page"] == 3
+
+
+def test_long_text_keys_match_the_capture_on_both_paths(client):
+    get_index(client, containerid="1076031000000001")  # serves the long post, as the spider sees it
+    long_id = next(pid for pid, (uid, _) in client.sandbox_state.long_posts.items() if uid == "1000000001")
+    capture = real("m_weibo_cn_statuses_extend_4649031014551911.json")
+    for path in ("/statuses/extend", "/api/statuses/extend"):
+        r = client.get(path, params={"id": long_id})
+        assert r.status_code == 200 and shape_problems([capture], r.json()) == []

@@ -123,14 +123,21 @@ def test_page_cursor_timeline_is_followed_and_page_one_alone_is_partial(sandbox_
             assert obs.details["stop"] == "reached stored posts" and obs.details["deeper_pages_refused"]
 
 
+LONG = "【政策解读】全文发布，详见 https://www.nantong.gov.cn/zcjd/index.html 以下为要点"
+
+
 def test_rate_limits_in_every_form_end_unverifiable_without_hammering(sandbox_factory, sqlite_url, tmp_path):
+    """…and the client looks like the maintained ones: headers, long text from
+    /statuses/extend with the old path as fallback (the sandbox's visitor system refuses a
+    browser reporting navigator.webdriver, so every crawl here also proves the launch flag)."""
     sc = Scenario([
         {"platform": "weibo", "id": "91", "blocked": "rate_msg", "posts": DAILY},
         {"platform": "weibo", "id": "92", "blocked": 418, "posts": DAILY},
         {"platform": "weibo", "id": "93", "blocked": 432, "posts": DAILY},
-        {"platform": "weibo", "id": "94", "posts": DAILY},
+        {"platform": "weibo", "id": "94", "posts": DAILY + [{"days_ago": 0.2, "long": True, "text": LONG}]},
     ], at=T)
     srv = sandbox_factory(scenario=sc)
+    srv.world.state["weibo"].extend_paths = ("/api/statuses/extend",)  # the new path answers 404 here
     app = setup(srv, sqlite_url, tmp_path, accounts=["91", "92", "93", "94"])
     crawl(app, {"WEIBO_418_BACKOFF": 0.2})
     requests = srv.world.per_account("weibo")
@@ -144,6 +151,14 @@ def test_rate_limits_in_every_form_end_unverifiable_without_hammering(sandbox_fa
         # cool-down is not (renewing is what would help, and it is rationed).
         assert requests["91"] == 3 and requests["92"] == 3 and requests["93"] <= 2
         assert latest_obs(s, "94").outcome == "ok"
+        long_post = next(p for p in posts_of(s, "94") if "政策解读" in p.text)
+        assert "详情请见相关部门发布的完整通知" in long_post.text  # the rest, read through the fallback
+    assert srv.world.count(path_prefix="/weibo/statuses/extend") == 1  # tried first
+    assert srv.world.count(path_prefix="/weibo/api/statuses/extend") == 1
+    sent = {k.lower(): v for k, v in srv.world.state["weibo"].api_headers["94"].items()}
+    assert sent["sec-fetch-mode"] == "cors" and sent["mweibo-pwa"] == "1" and sent["x-requested-with"] == "XMLHttpRequest"
+    assert "iPhone" in sent["user-agent"] and sent["referer"].endswith("/u/94")
+    assert {"SUB", "SUBP", "SRT", "SRF"} <= {c.split("=")[0].strip() for c in sent["cookie"].split(";")}
     run_detection(app, T)
     for uid in ("91", "92", "93"):
         assert findings_of(app, uid) == []

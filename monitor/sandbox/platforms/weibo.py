@@ -63,6 +63,9 @@ class WeiboState:
     penalty_until: dict[str, float] = field(default_factory=dict)
     long_posts: dict[str, tuple[str, str]] = field(default_factory=dict)  # post id → (uid, post id)
     refuse_webdriver: bool = True
+    # Which long-text paths answer (the real site moved to /statuses/extend in 2024).
+    extend_paths: tuple[str, ...] = ("/statuses/extend", "/api/statuses/extend")
+    api_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # uid → what the client last sent
     expired: dict[str, str] = field(default_factory=dict)  # uid → the SUB its session expired for
 
     def cookies_valid(self, request: web.Request, use: bool = False) -> bool:
@@ -189,6 +192,8 @@ def register(app: web.Application, world: World) -> None:
         elif cid[:6] in ("100505", "107603", "230413") and cid[6:].isdigit():
             uid, kind = cid[6:], {"100505": "profile", "107603": "timeline", "230413": "timeline"}[cid[:6]]
         tag(request, "weibo", uid)
+        if uid:
+            state.api_headers[uid] = dict(request.headers)
         if state.rate_limited(request.remote or ""):
             return web.Response(status=418, reason="I'm a teapot", text="")
         if not state.cookies_valid(request, use=True):
@@ -233,6 +238,8 @@ def register(app: web.Application, world: World) -> None:
         pid = request.query.get("id", "")
         owner = state.long_posts.get(pid)
         tag(request, "weibo", owner[0] if owner else None)
+        if request.path.removeprefix(PREFIX) not in state.extend_paths:
+            return web.Response(status=404, text="Not Found")
         if state.rate_limited(request.remote or ""):
             return web.Response(status=418, reason="I'm a teapot", text="")
         if not state.cookies_valid(request, use=True):
