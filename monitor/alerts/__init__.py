@@ -6,6 +6,7 @@ lists what would be sent without sending or recording anything (``monitor alert 
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 
 from monitor.app import App
@@ -36,8 +37,9 @@ class SenderBusy(Exception):
     """Another process is sending this database's alerts."""
 
 
-def send_alerts(app: App, at: datetime) -> dict[str, int]:
-    from monitor.alerts.dispatch import dispatch, reconcile
+@contextmanager
+def _sender_lock(app: App):
+    """One sender per database, so a ``sending`` row is always a dead sender's."""
     from monitor.cycle.lock import DatabaseLock, LockHeld
 
     lock = DatabaseLock(app.engine, "alerts")
@@ -46,16 +48,40 @@ def send_alerts(app: App, at: datetime) -> dict[str, int]:
     except LockHeld:
         raise SenderBusy("another process is sending alerts for this database; try again when it has finished") from None
     try:
+        yield
+    finally:
+        lock.release()
+
+
+def send_alerts(app: App, at: datetime) -> dict[str, int]:
+    from monitor.alerts.dispatch import dispatch, reconcile
+
+    with _sender_lock(app):
         # What a killed sender left half-done is settled before anything is planned, so
         # the operator hears about an unconfirmed delivery in this very run.
         settled = reconcile(app)
         due = plan_alerts(app, at)
         counts = dispatch(app, at, due)
-    finally:
-        lock.release()
     counts.update({f"reconciled_{k}": v for k, v in settled.items()})
     counts["due"] = len(due)
     return dict(counts)
 
 
-__all__ = ["SenderBusy", "plan_alerts", "pending_alerts", "send_alerts"]
+def notify_operator(app: App, at: datetime, stage: str, reason: str) -> dict[str, int]:
+    """Tell the operator at once that a stage of the cycle at T failed: the alert stage that
+    would normally carry operator alerts does not run after a failed stage. Sent once per
+    (stage, T), through the same journal as every other alert."""
+    from zoneinfo import ZoneInfo
+
+    from monitor.alerts import messages, recipients
+    from monitor.alerts.dispatch import dispatch
+    from monitor.alerts.due import Outgoing
+
+    msg = messages.stage_failed(stage, reason, at, ZoneInfo(app.settings.timezone))
+    due = [Outgoing(f"stage-failed|{stage}|{at.isoformat()}|{r.key}", "stage_failed", r, msg)
+           for r in recipients.operator(app.settings)]
+    with _sender_lock(app):
+        return dict(dispatch(app, at, due))
+
+
+__all__ = ["SenderBusy", "notify_operator", "plan_alerts", "pending_alerts", "send_alerts"]

@@ -125,6 +125,17 @@ def stage_warning(stage: str, warning: str, at: datetime, tz: ZoneInfo) -> Messa
     return Message(f"【运维告警】监测任务部分未完成（{stage} 阶段）", body)
 
 
+def stage_failed(stage: str, reason: str, at: datetime, tz: ZoneInfo) -> Message:
+    body = "\n".join([
+        f"本次监测的 {stage} 阶段整体失败：{reason}。",
+        "其后的阶段本次未运行，未据此判定任何账号的问题。",
+        f"请查看日志、排除原因后重跑：monitor run --at {at.isoformat()}",
+        f"监测时间点：{fmt_time(at, tz)}",
+        SIGN,
+    ])
+    return Message(f"【运维告警】监测任务失败（{stage} 阶段）", body)
+
+
 def platform_blocked(platform: str, blocked: int, total: int, at: datetime, tz: ZoneInfo) -> Message:
     body = "\n".join([
         f"平台 {platform} 在本次监测中有{blocked}/{total}个账号的采集被拦截（限流、验证码或访客墙）。",

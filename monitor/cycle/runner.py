@@ -177,15 +177,10 @@ def _jsonable(counts: dict[str, Any]) -> dict[str, Any]:
 
 
 def _alert_operator(app: App, at: datetime, result: StageResult) -> None:
+    from monitor.alerts import notify_operator
+
     try:
-        from monitor.alerts import notify_operator
-    except ImportError:
-        log.error("operator alert not sent (alerts not available): stage %s failed", result.name)
-        return
-    try:
-        notify_operator(app, f"监测任务失败：{result.name} 阶段", f"监测时间点 {at.isoformat()}，"
-                        f"{result.name} 阶段整体失败：{result.message}。请检查日志后重新运行 monitor run --at {at.isoformat()}。",
-                        key=f"stage-failed:{result.name}:{at.isoformat()}")
+        notify_operator(app, at, result.name, result.message or "原因见日志")
     except Exception:  # alerting must never turn a failed night into a crash
         log.exception("operator alert failed")
 
