@@ -90,15 +90,20 @@ class StorePlatform(_Section):
     url: str = ""
 
 
+class YybPlatform(StorePlatform):
+    fallback_url: str = ""  # asked when ``url`` gives no usable answer: the old JSON API
+
+
 class Platforms(_Section):
     weibo: WeiboPlatform = WeiboPlatform()
     wechat: WechatPlatform = WechatPlatform()
     apple: ApplePlatform = ApplePlatform()
-    # 应用宝's JSON app-info API (its sj.qq.com pages are HTML).
-    yyb: StorePlatform = StorePlatform(url="https://upage.html5.qq.com/wechat-apkinfo")
-    huawei: StorePlatform = StorePlatform(url="https://appgallery.huawei.com/app")
+    # The endpoints maintained clients use in 2026 (research/platforms_2026.md, App stores).
+    yyb: YybPlatform = YybPlatform(url="https://a.app.qq.com/o/simple.jsp",
+                                   fallback_url="https://upage.html5.qq.com/wechat-apkinfo")
+    huawei: StorePlatform = StorePlatform(url="https://web-drcn.hispace.dbankcloud.com/edge")
     xiaomi: StorePlatform = StorePlatform(url="https://app.mi.com/details")
-    vivo: StorePlatform = StorePlatform(url="https://h5coml.vivo.com.cn/h5coml/appdetail_h5")
+    vivo: StorePlatform = StorePlatform(url="https://h5-api.appstore.vivo.com.cn/detail")
 
 
 class Crawl(_Section):
@@ -154,7 +159,7 @@ class Apps(_Section):
 class Rules(_Section):
     file: str = ""
     app_confirm_checks: int = 2
-    app_confirm_interval: str = "1h"
+    app_confirm_interval: str = "24h"
 
     @field_validator("app_confirm_interval")
     @classmethod

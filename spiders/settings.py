@@ -63,5 +63,5 @@ WECHAT_BASE_URL = "https://mp.weixin.qq.com"
 WECHAT_TRUSTED_FEED_KINDS = ["wewe-rss", "we-mp-rss"]
 APPLE_LOOKUP_URL = "https://itunes.apple.com/lookup"
 STORE_URLS: dict[str, str] = {}
-APP_CONFIRM_INTERVAL_SECONDS = 3600
+STORE_FALLBACK_URLS: dict[str, str] = {}
 CHROMIUM_PATH = "/usr/bin/chromium"

@@ -44,8 +44,7 @@ def test_real_signed_apk_facts(cases):
     ("html.apk", None, "html_not_apk", "HTML"),
     ("truncated.apk", None, "truncated", "end record"),
     ("empty.apk", None, "empty_file", "0 bytes"),
-    ("missing.apk", None, "http_4xx", "HTTP 404"),
-    ("server-error.apk", None, "http_5xx", "HTTP 500"),
+    ("missing.apk", None, "not_found", "HTTP 404"),
     ("login", None, "login_redirect", "/apps/sso/login"),
     ("expired.apk", None, "expired_link", "Request has expired"),
     ("not-apk.zip", None, "not_apk", "AndroidManifest.xml"),
@@ -59,6 +58,45 @@ def test_failure_kinds(cases, case, expected, reason, in_detail):
     r = check(f"{cases}/{case}", expected)
     assert (r.outcome, r.reason) == ("fail", reason), (r.reason, r.detail)
     assert in_detail in r.detail
+
+
+@pytest.mark.parametrize("case, reason, in_detail", [
+    ("server-error.apk", "http_5xx", "HTTP 500"),
+    ("unavailable.apk", "http_5xx", "HTTP 503"),
+    ("teapot.apk", "rate_limited", "HTTP 418"),
+    ("too-many.apk", "rate_limited", "HTTP 429"),
+    ("forbidden.apk", "http_4xx", "HTTP 403"),
+    ("captcha.apk", "captcha", "安全验证"),
+    ("short-206.apk", "short_body", "transfer cut"),
+    ("cut.apk", "network", ""),
+    ("redirect-loop.apk", "network", "too many redirects"),
+])
+def test_answers_that_only_show_we_could_not_look_are_unknown(cases, case, reason, in_detail):
+    r = check(f"{cases}/{case}", "cn.gov.nantong.baitong")
+    assert (r.outcome, r.reason) == ("unknown", reason), (r.reason, r.detail)
+    assert in_detail in r.detail
+
+
+def test_gone_is_a_failure(cases):
+    r = check(f"{cases}/gone.apk")
+    assert (r.outcome, r.reason) == ("fail", "not_found") and "HTTP 410" in r.detail
+
+
+def test_cdn_redirect_chain_wrong_type_and_attachment_name(cases):
+    r = check(f"{cases}/cdn.apk", "cn.gov.nantong.baitong")
+    assert r.outcome == "ok", r.detail
+    assert len(r.redirects) == 3 and r.final_url.endswith("/apps/cases/octet.apk")
+    assert r.details["first"]["content_type"] == "application/octet-stream"
+    assert "南通百通_v3.4.0.apk" in r.details["first"]["content_disposition"]
+    plain = check(f"{cases}/text-plain.apk", "cn.gov.nantong.baitong")  # text/plain and no Range: still an APK
+    assert plain.outcome == "ok" and plain.details["range_support"] is False
+
+
+def test_server_without_range_larger_than_the_bound_is_unknown(cases, sandbox):
+    r = check(f"{cases}/large-no-range.apk", "cn.gov.sandbox.large", max_bytes=1_000_000)
+    assert (r.outcome, r.reason) == ("unknown", "too_large"), r.detail
+    # Read what the check needed and stopped: the first 4 KiB, then at most the bound.
+    assert r.bytes_transferred <= 4096 + 1_000_000 + 65536
 
 
 def test_redirect_hops_are_recorded(cases, sandbox):

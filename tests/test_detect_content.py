@@ -25,21 +25,32 @@ def found(app, account_id):
             select(Finding).where(Finding.account_id == account_id, Finding.at == T)))
 
 
+D = timedelta(days=1)
+REASON = {"fail": "not_found", "not_listed": "not_in_store", "ok": None, "unknown": "rate_limited"}
 APP_CASES = [
-    # (id, [(channel, outcome, hours before T)], expected findings)
-    ("all fail twice 2h apart → veto", [("download", "fail", 3), ("yyb", "not_listed", 3),
-                                         ("download", "fail", 1), ("yyb", "not_listed", 1)],
+    # (id, [(channel, outcome, reason or None for the usual one, time before T)], expected findings)
+    ("all fail on two nights 24 h apart → veto", [("download", "fail", None, D), ("yyb", "not_listed", None, D),
+                                                   ("download", "fail", None, 0 * D), ("yyb", "not_listed", None, 0 * D)],
      [("veto.app_unavailable", "", "auto")]),
-    ("one failed check is not confirmed", [("download", "fail", 1)], []),
-    ("two failures 30 min apart are not confirmed", [("download", "fail", 1.5), ("download", "fail", 1)], []),
-    ("unknown is neither pass nor fail", [("download", "fail", 3), ("download", "unknown", 2),
-                                          ("download", "unknown", 1)], []),
-    ("failure before a recovery does not count", [("download", "fail", 5), ("download", "ok", 4),
-                                                  ("download", "fail", 1)], []),
+    ("one failed check is not confirmed", [("download", "fail", None, 0 * D)], []),
+    ("two failures 2 h apart are one outage window, not confirmed",
+     [("download", "fail", None, 2 * H), ("download", "fail", None, 0 * H)], []),
+    ("unknown is neither pass nor fail", [("download", "fail", None, 2 * D), ("download", "unknown", None, D),
+                                          ("download", "unknown", None, 0 * D)], []),
+    ("failure before a recovery does not count", [("download", "fail", None, 3 * D), ("download", "ok", None, 2 * D),
+                                                  ("download", "fail", None, 0 * D)], []),
     ("download fails while store works → broken function",
-     [("download", "fail", 3), ("apple", "ok", 3), ("download", "fail", 1), ("apple", "ok", 1)],
+     [("download", "fail", None, D), ("apple", "ok", None, D), ("download", "fail", None, 0 * D), ("apple", "ok", None, 0 * D)],
      [("ded.broken_function", "channel:download", "auto")]),
-    ("all ok", [("download", "ok", 1), ("apple", "ok", 1)], []),
+    ("download fails while the store could not be read → no veto (未能核验)",
+     [("download", "fail", None, D), ("apple", "unknown", "captcha", D),
+      ("download", "fail", None, 0 * D), ("apple", "unknown", "store_unexpected", 0 * D)], []),
+    ("a store without adapter does not hold the veto back",
+     [("download", "fail", None, D), ("oppo", "unknown", "no_adapter", D),
+      ("download", "fail", None, 0 * D), ("oppo", "unknown", "no_adapter", 0 * D)], [("veto.app_unavailable", "", "auto")]),
+    ("a renamed store answer with a working download costs nothing",
+     [("download", "ok", None, 0 * D), ("apple", "unknown", "store_unexpected", 0 * D)], []),
+    ("all ok", [("download", "ok", None, 0 * D), ("apple", "ok", None, 0 * D)], []),
 ]
 
 
@@ -47,8 +58,8 @@ APP_CASES = [
 def test_app_availability(app, history, case):
     _, checks, expected = case
     aid = history.account(name="南通百通", platform="app", host_unit="南通市大数据管理局")
-    for channel, outcome, hours in checks:
-        history.app_check(aid, channel, outcome, T - hours * H, reason=None if outcome == "ok" else "http_404")
+    for channel, outcome, reason, before in checks:
+        history.app_check(aid, channel, outcome, T - before, reason=reason or REASON[outcome])
     run_detection(app, T)
     assert found(app, aid) == expected
 
@@ -58,6 +69,70 @@ def test_app_with_only_unknown_checks_is_unverifiable(app, history):
     history.app_check(aid, "download", "unknown", T - H)
     counts = run_detection(app, T)
     assert counts["unverifiable"] == 1 and found(app, aid) == []
+
+
+def _night_of_others(history, nights, outcome="ok", reason=None, n=4):
+    """``n`` other app accounts fetched on each night (how healthy our network was)."""
+    for i in range(n):
+        other = history.account(name=f"其他应用{i}", platform="app", host_unit="某单位")
+        for night in nights:
+            history.app_check(other, "download", outcome, night, reason=reason)
+
+
+@pytest.mark.parametrize("reason", ["http_5xx", "timeout", "connection_refused"])
+def test_host_down_counts_on_healthy_nights_24h_apart(app, history, reason):
+    nights = [T - D, T]
+    aid = history.account(name="南通百通", platform="app", host_unit="南通市大数据管理局")
+    for night in nights:
+        history.app_check(aid, "download", "unknown", night, reason=reason)
+    _night_of_others(history, nights)
+    run_detection(app, T)
+    assert found(app, aid) == [("veto.app_unavailable", "", "auto")]
+
+
+def test_host_down_on_our_outage_nights_is_never_evidence(app, history):
+    nights = [T - D, T]
+    aid = history.account(name="南通百通", platform="app", host_unit="南通市大数据管理局")
+    for night in nights:
+        history.app_check(aid, "download", "unknown", night, reason="http_5xx")
+    _night_of_others(history, nights, "unknown", "timeout", n=3)  # most of the night failed: our outage
+    _night_of_others(history, nights, n=1)
+    counts = run_detection(app, T)
+    assert found(app, aid) == [] and counts["unverifiable"] >= 1
+
+
+def test_host_down_within_one_outage_window_is_not_confirmed(app, history):
+    nights = [T - 2 * H, T]
+    aid = history.account(name="南通百通", platform="app", host_unit="南通市大数据管理局")
+    for night in nights:
+        history.app_check(aid, "download", "unknown", night, reason="timeout")
+    _night_of_others(history, nights)
+    run_detection(app, T)
+    assert found(app, aid) == []
+
+
+@pytest.mark.parametrize("reason", ["rate_limited", "captcha", "short_body", "http_4xx", "store_unexpected"])
+def test_we_were_turned_away_never_counts_even_on_healthy_nights(app, history, reason):
+    nights = [T - 2 * D, T - D, T]
+    aid = history.account(name="南通百通", platform="app", host_unit="南通市大数据管理局")
+    for night in nights:
+        history.app_check(aid, "download", "unknown", night, reason=reason)
+    _night_of_others(history, nights)
+    counts = run_detection(app, T)
+    assert found(app, aid) == [] and counts["unverifiable"] == 1
+
+
+def test_host_down_download_beside_a_working_store_needs_confirmations(app, history):
+    aid = history.account(name="南通百通", platform="app", host_unit="南通市大数据管理局")
+    history.app_check(aid, "download", "unknown", T, reason="http_5xx")
+    history.app_check(aid, "apple", "ok", T)
+    _night_of_others(history, [T - D, T])
+    run_detection(app, T)
+    assert found(app, aid) == []  # one night down: re-checked before it costs points
+    history.app_check(aid, "download", "unknown", T - D, reason="http_5xx")
+    history.app_check(aid, "apple", "ok", T - D)
+    run_detection(app, T)
+    assert found(app, aid) == [("ded.broken_function", "channel:download", "auto")]
 
 
 def test_app_confirmation_parameters_from_config(tmp_path, sqlite_url, history_factory):

@@ -56,7 +56,24 @@ def test_apple_lookup_storefront_and_unknown_ids(sandbox):
     assert httpx.get(lookup, params={"id": "999", "country": "cn"}).json() == {"resultCount": 0, "results": []}
 
 
-def test_yyb_shape(sandbox):
-    r = httpx.post(f"{sandbox.url}/stores/yyb/appdetail", json={"packagename": "cn.gov.nantong.baitong"}).json()
+def test_yyb_shapes(sandbox):
+    r = httpx.post(f"{sandbox.url}/stores/yyb/wechat-apkinfo", json={"packagename": "cn.gov.nantong.baitong"}).json()
     rec = r["app_detail_records"]["cn.gov.nantong.baitong"]
     assert r["ret"] == 0 and rec["app_info"]["online_status"] == 1 and rec["apk_all_data"]["version_code"] == 340
+    page = httpx.get(f"{sandbox.url}/stores/yyb/o/simple.jsp", params={"pkgname": "cn.gov.nantong.baitong"}).text
+    line = next(x.strip() for x in page.splitlines() if x.strip().startswith("window.systemData="))
+    detail = json.loads(line[len("window.systemData="):])["appDetail"]  # as maintained clients read it
+    assert detail["versionName"] == "3.4.0" and detail["apkUrl"].startswith("https://imtt.dd.qq.com/")
+    gone = httpx.get(f"{sandbox.url}/stores/yyb/o/simple.jsp", params={"pkgname": "cn.gov.none"}).text
+    assert '"appDetail": null' in gone
+
+
+def test_huawei_edge_needs_an_interface_code(sandbox):
+    edge = f"{sandbox.url}/stores/huawei/edge"
+    refused = httpx.post(f"{edge}/webedge/appinfo", json={"appId": "C1"}).json()
+    assert refused["rtnCode"] == 1002
+    assert httpx.post(f"{edge}/webedge/getInterfaceCode", json={}).status_code == 400  # no Identity-Id
+    code = httpx.post(f"{edge}/webedge/getInterfaceCode", json={}, headers={"Identity-Id": "ab" * 16}).json()
+    headers = {"Identity-Id": "ab" * 16, "Interface-Code": f"{code}_1764547200000"}
+    empty = httpx.post(f"{edge}/webedge/appinfo", json={"appId": "C1"}, headers=headers)
+    assert empty.status_code == 200 and empty.content == b""  # no such app: an empty answer

@@ -67,7 +67,7 @@ def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
         "WECHAT_CLIENT_USER_AGENT": p.wechat.client_user_agent,
         "APPLE_LOOKUP_URL": p.apple.lookup_url,
         "STORE_URLS": {"yyb": p.yyb.url, "huawei": p.huawei.url, "xiaomi": p.xiaomi.url, "vivo": p.vivo.url},
-        "APP_CONFIRM_INTERVAL_SECONDS": parse_duration(settings.rules.app_confirm_interval).total_seconds(),
+        "STORE_FALLBACK_URLS": {"yyb": p.yyb.fallback_url},
         "LOG_LEVEL": "INFO",
     }
     return out

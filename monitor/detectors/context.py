@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from monitor.detectors.app_channels import load_night_health
 from monitor.detectors.coverage import (
     AccountStatus,
     PeriodCoverage,
@@ -87,7 +88,7 @@ class Context:
         ids = {a.id for a in self.accounts}
         listing = load_listing_observations(self.session, self.since, self.at, ids)
         checks = self.app_checks
-        return {a.id: app_status(checks.get(a.id, [])) if is_app_like(a)
+        return {a.id: app_status(checks.get(a.id, []), self.night_health) if is_app_like(a)
                 else listing_status(listing.get(a.id, [])) for a in self.accounts}
 
     @cached_property
@@ -101,6 +102,12 @@ class Context:
     def app_checks(self) -> dict[int, list]:
         ids = {a.id for a in self.accounts if is_app_like(a)}
         return load_app_checks(self.session, self.since, self.at, ids) if ids else {}
+
+    @cached_property
+    def night_health(self):
+        """Per crawl night, how many fetches (all accounts, not only these) got an answer:
+        a host-down failure counts only on a night our own network was healthy."""
+        return load_night_health(self.session, self.since, self.at)
 
     # ── posts ───────────────────────────────────────────────────────────────
     @cached_property

@@ -2,7 +2,7 @@
 
 "Never accuse on a failed fetch": an account is 未能核验 at T when its latest listing
 observation (timeline / feed) before T failed or it has no successful one in the look-back;
-an app when none of its channels gave a definite answer. Only spans covered by successful
+an app when a registered channel could not be looked at and none works. Only spans covered by successful
 observations can prove that nothing was posted: ``covered_from``..``observed_at`` of each
 ok observation, or everything before ``observed_at`` when the crawl was exhaustive.
 """
@@ -15,6 +15,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.detectors.app_channels import NightHealth, load_night_health, read_channels, unjudgeable_reason
 from storage.models import AppCheck, Observation
 
 LISTING_KINDS = ("timeline", "feed")
@@ -117,18 +118,14 @@ def listing_status(observations: list) -> AccountStatus:
     return AccountStatus(True, "", latest.observed_at, _merge(spans), exhaustive, latest.id)
 
 
-def app_status(checks: list) -> AccountStatus:
-    """An app is checkable when the latest check of at least one channel is definite
-    (ok / fail / not_listed); ``unknown`` outcomes are neither pass nor fail."""
-    if not checks:
-        return AccountStatus(False, "无APP检查记录")
-    latest: dict[str, object] = {}
-    for c in sorted(checks, key=lambda c: (c.checked_at, c.id or 0)):
-        latest[c.channel] = c
-    definite = [c for c in latest.values() if c.outcome != "unknown"]
-    if not definite:
-        return AccountStatus(False, "APP各渠道检查结果均无法确定")
-    until = max(c.checked_at for c in definite)
+def app_status(checks: list, health=None) -> AccountStatus:
+    """An app is checkable when one of its channels works at its latest check, or when every
+    registered channel's latest check counts as failed (see detectors/app_channels.py);
+    a channel that could not be looked at leaves the app 未能核验."""
+    reading = read_channels(checks, health or NightHealth())
+    if not reading.judgeable:
+        return AccountStatus(False, unjudgeable_reason(reading))
+    until = max(c.checked_at for c in reading.channels.values())
     return AccountStatus(True, "", until, [(until, until)])
 
 
@@ -181,5 +178,6 @@ def account_status(app, account_id: int, at: datetime | str | None = None) -> Ac
         if acct is None:
             raise KeyError(f"no account with id {account_id}")
         if is_app_like(acct):
-            return app_status(load_app_checks(s, since, at, {account_id}).get(account_id, []))
+            return app_status(load_app_checks(s, since, at, {account_id}).get(account_id, []),
+                              load_night_health(s, since, at))
         return listing_status(load_listing_observations(s, since, at, {account_id}).get(account_id, []))

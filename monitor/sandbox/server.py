@@ -346,9 +346,9 @@ def platform_config(base: str) -> dict[str, Any]:
             "wechat": {"base_url": f"{base}/wechat", "client_uin": "MTAwMDAwMDAwMQ==",
                        "client_key": "sandbox-client-key"},
             "apple": {"lookup_url": f"{base}/stores/apple/lookup"},
-            "yyb": {"url": f"{base}/stores/yyb/appdetail"},
-            "huawei": {"url": f"{base}/stores/huawei/app"},
+            "yyb": {"url": f"{base}/stores/yyb/o/simple.jsp", "fallback_url": f"{base}/stores/yyb/wechat-apkinfo"},
+            "huawei": {"url": f"{base}/stores/huawei/edge"},
             "xiaomi": {"url": f"{base}/stores/xiaomi/details"},
-            "vivo": {"url": f"{base}/stores/vivo/appdetail"},
+            "vivo": {"url": f"{base}/stores/vivo/detail"},
         }
     }

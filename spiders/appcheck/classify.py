@@ -1,4 +1,6 @@
-"""Recognise what a download URL answered when it did not answer an APK."""
+"""Recognise what a download URL answered when it did not answer an APK, and whether that
+is a positive observation of a broken download (``fail``) or only shows that we could not
+look (``unknown``)."""
 from __future__ import annotations
 
 import re
@@ -12,6 +14,12 @@ _LOGIN = re.compile(r"(^|[/._-])(login|logon|signin|sign-in|sso|cas|passport|aut
                     re.IGNORECASE)
 _EXPIRY_PARAMS = re.compile(r"(^|[?&])(expires|x-oss-expires|q-sign-time|x-amz-expires|x-cos-expires|sign|auth_key)=",
                             re.IGNORECASE)
+# Verification / WAF / rate-limit pages (腾讯云/阿里云/知道创宇 WAF, slider captchas).
+_CAPTCHA = re.compile(r"captcha|验证码|安全验证|人机验证|滑块|拖动滑块|访问过于频繁|请求过于频繁|访问频率|"
+                      r"waf|web应用防火墙|防火墙拦截|您的访问被拦截|access denied|are you a robot|"
+                      r"security check|cf-chl|challenge-platform|_guard/|acw_sc__v2", re.IGNORECASE)
+RATE_LIMIT_STATUSES = {418, 429, 432}
+GONE_STATUSES = {404, 410}
 _XML_ERROR = re.compile(rb"<Error>.*?<Code>\s*([^<]+?)\s*</Code>(?:.*?<Message>\s*([^<]*?)\s*</Message>)?", re.S)
 
 
@@ -57,14 +65,29 @@ def looks_like_html(body: bytes, content_type: str) -> bool:
         or ("html" in content_type.lower() and head.startswith(b"<"))
 
 
-def http_failure(f: Fetched) -> tuple[str, str] | None:
-    """(reason, detail) for an HTTP error answer, or None."""
+def looks_like_captcha(body: bytes) -> bool:
+    return bool(_CAPTCHA.search(body[:16384].decode("utf-8", "replace")))
+
+
+def http_failure(f: Fetched) -> tuple[str, str, str] | None:
+    """(outcome, reason, detail) for an HTTP error answer, or None. Only 404/410 and an
+    expired signed link are failures of the download; every other error status says the
+    server turned us away or is down, not that the file is broken."""
     if f.status < 400:
         return None
+    where = f"HTTP {f.status} at {f.url}"
     expired = expired_link(f)
     if expired:
-        return r.EXPIRED_LINK, f"HTTP {f.status} {expired}"
-    return (r.HTTP_5XX if f.status >= 500 else r.HTTP_4XX), f"HTTP {f.status} at {f.url}"
+        return r.FAIL, r.EXPIRED_LINK, f"HTTP {f.status} {expired}"
+    if f.status in GONE_STATUSES:
+        return r.FAIL, r.NOT_FOUND, where
+    if f.status in RATE_LIMIT_STATUSES:
+        return r.UNKNOWN, r.RATE_LIMITED, where
+    if f.status >= 500:
+        return r.UNKNOWN, r.HTTP_5XX, where
+    if looks_like_captcha(f.body):
+        return r.UNKNOWN, r.CAPTCHA, where
+    return r.UNKNOWN, r.HTTP_4XX, where
 
 
 def first_bytes_text(body: bytes, n: int = 200) -> str:

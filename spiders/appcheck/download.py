@@ -80,12 +80,19 @@ class _Source:
             return prefix + await self.read(start + len(prefix), end)
         f = await _fetch(self.transport, self.url, self.result, range=f"bytes={start}-{end - 1}")
         if f.status != 206:
-            self.result.fail(*(classify.http_failure(f) or (r.TRUNCATED, f"range {start}-{end - 1} answered HTTP {f.status}")))
+            # The server honoured the first range: an error or a 200 now is trouble on its
+            # side (or a file replaced mid-check), not a broken APK.
+            self.result.mark(*(classify.http_failure(f) or (
+                r.UNKNOWN, r.RANGE_INCONSISTENT, f"range {start}-{end - 1} answered HTTP {f.status}")))
             raise _Stop
         got = _content_range(f.header("content-range"))
-        if got is None or got[0] != start or len(f.body) != end - start:
-            self.result.fail(r.TRUNCATED, f"range {start}-{end - 1} answered {f.header('content-range')!r} "
-                                          f"with {len(f.body)} bytes (file changed or cut short)")
+        if got is not None and got[0] == start and got[2] == self.total and len(f.body) < end - start:
+            self.result.unknown(r.SHORT_BODY, f"range {start}-{end - 1} answered {f.header('content-range')!r} "
+                                              f"but sent only {len(f.body)} bytes (transfer cut)")
+            raise _Stop
+        if got is None or got[0] != start or got[2] != self.total or len(f.body) != end - start:
+            self.result.unknown(r.RANGE_INCONSISTENT, f"range {start}-{end - 1} answered {f.header('content-range')!r} "
+                                                      f"with {len(f.body)} bytes (file changed during the check?)")
             raise _Stop
         self.add(start, f.body)
         return f.body
@@ -143,26 +150,41 @@ async def _check(transport, url, expected, full, max_bytes, result: CheckResult)
             result.size = 0
             result.fail(r.EMPTY_FILE, "the file is 0 bytes (HTTP 416 for bytes=0-…, Content-Range */0)")
         else:
-            result.fail(r.HTTP_4XX, f"HTTP 416 at {first.url}")
+            result.unknown(r.HTTP_4XX, f"HTTP 416 at {first.url}")
         raise _Stop
     failure = classify.http_failure(first)
     if failure:
-        result.fail(*failure)
+        result.mark(*failure)
         raise _Stop
     ranged = first.status == 206 and cr is not None and cr[2] is not None
     total = cr[2] if ranged else _int(first.header("content-length"))
     result.size = total
     body = first.body
     if not body:
-        result.fail(r.EMPTY_FILE, f"HTTP {first.status} with an empty body")
+        if total == 0:
+            result.fail(r.EMPTY_FILE, f"HTTP {first.status} with Content-Length 0")
+        else:
+            result.unknown(r.SHORT_BODY, f"HTTP {first.status} with an empty body "
+                                         f"(announced {first.header('content-length') or 'no length'})")
+        raise _Stop
+    announced = min(HEAD_BYTES, total) if total is not None else None
+    if ranged and cr[0] == 0 and cr[1] is not None:
+        announced = min(cr[1] + 1, HEAD_BYTES, total)
+    if announced is not None and len(body) < announced and not first.stopped_early:
+        result.unknown(r.SHORT_BODY, f"HTTP {first.status} announced {announced} bytes for the first range "
+                                     f"and sent {len(body)} (transfer cut)")
         raise _Stop
     if not body.startswith(LOCAL_SIG):
         expired = classify.expired_link(first)
         if expired:
             result.fail(r.EXPIRED_LINK, expired)
         elif classify.looks_like_html(body, first.header("content-type")):
-            result.fail(r.HTML_NOT_APK, f"an HTML page ({first.header('content-type') or 'no Content-Type'}), "
-                                        f"not an APK: {classify.first_bytes_text(body, 120)!r}")
+            if classify.looks_like_captcha(body):
+                result.unknown(r.CAPTCHA, f"a verification page instead of the file: "
+                                          f"{classify.first_bytes_text(body, 120)!r}")
+            else:
+                result.fail(r.HTML_NOT_APK, f"an HTML page ({first.header('content-type') or 'no Content-Type'}), "
+                                            f"not an APK: {classify.first_bytes_text(body, 120)!r}")
         else:
             result.fail(r.NOT_APK, f"not a ZIP file (first bytes {body[:8]!r})")
         raise _Stop
@@ -177,10 +199,16 @@ async def _check(transport, url, expected, full, max_bytes, result: CheckResult)
             f = await _fetch(transport, first.url, result, limit=max_bytes)
             whole = f.body
             if f.stopped_early:
-                result.fail(r.NOT_APK, f"larger than the {max_bytes} bytes this check reads without Range support")
+                result.unknown(r.TOO_LARGE, f"no Range support and larger than the {max_bytes} bytes "
+                                            f"this check reads (max_download_bytes)")
                 raise _Stop
-        if total is not None and len(whole) != total:
-            result.fail(r.TRUNCATED, f"received {len(whole)} of {total} bytes")
+            failure = classify.http_failure(f)
+            if failure or f.status != 200:
+                result.mark(*(failure or (r.UNKNOWN, r.RANGE_INCONSISTENT,
+                                          f"the second request answered HTTP {f.status}")))
+                raise _Stop
+        if total is not None and len(whole) < total:
+            result.unknown(r.SHORT_BODY, f"received {len(whole)} of the {total} bytes announced (transfer cut)")
             raise _Stop
         total = result.size = len(whole)
         source = _Source(transport, first.url, total, result, whole=whole)
@@ -200,7 +228,7 @@ def _int(value: str | None) -> int | None:
 async def _inspect_structure(source: _Source, expected: str | None, result: CheckResult) -> None:
     total = source.total
     if total is None:
-        result.fail(r.TRUNCATED, "the server gives no file size (no Content-Range/Content-Length)")
+        result.unknown(r.NO_SIZE, "the server gives no file size (no Content-Range/Content-Length)")
         raise _Stop
     tail_start = max(0, total - EOCD_MAX_SEARCH)
     tail = await source.read(tail_start, total)
@@ -297,7 +325,8 @@ async def _full_check(transport: Transport, source: _Source, max_bytes: int, res
         f = await _fetch(transport, source.url, result, limit=max_bytes)
         data = f.body
         if f.status not in (200, 206) or len(data) != source.total:
-            result.fail(r.TRUNCATED, f"full download got {len(data)} of {source.total} bytes (HTTP {f.status})")
+            # The range check stood; a full download cut short is our transfer's problem.
+            result.details["full_download_error"] = f"got {len(data)} of {source.total} bytes (HTTP {f.status})"
             return
     result.sha256 = await asyncio.to_thread(lambda: hashlib.sha256(data).hexdigest())
     try:

@@ -144,17 +144,19 @@ class AppsSpider(AccountSpider):
             results.append((DOWNLOAD, await self.check_download_channel(account)))
         stores = account.store_ids or {}
         urls = {"apple": self.settings.get("APPLE_LOOKUP_URL"), **(self.settings.getdict("STORE_URLS") or {})}
+        fallbacks = self.settings.getdict("STORE_FALLBACK_URLS") or {}
         for store, store_id in sorted(stores.items()):
             adapter = STORES.get(store)
             if adapter is None or not urls.get(store):
-                results.append((store, CheckResult(url=None, outcome=R.UNKNOWN, reason="no_adapter",
+                results.append((store, CheckResult(url=None, outcome=R.UNKNOWN, reason=R.NO_ADAPTER,
                                                    detail=f"no automatic check for store {store!r} ({store_id})")))
                 continue
             try:
-                res = await adapter.check(self.transport, urls[store], str(store_id), account.platform_id)
+                res = await adapter.check(self.transport, urls[store], str(store_id), account.platform_id,
+                                          fallback_url=fallbacks.get(store) or None)
             except Exception as exc:  # an adapter bug is "could not check", never a failure
                 self.logger.exception("store %s check failed", store)
-                res = CheckResult(url=urls[store], outcome=R.UNKNOWN, reason="check_error", detail=str(exc)[:500])
+                res = CheckResult(url=urls[store], outcome=R.UNKNOWN, reason=R.CHECK_ERROR, detail=str(exc)[:500])
             results.append((store, res))
         for channel, res in results:
             items.append(AppCheckItem(account_id=account.id, channel=channel, checked_at=self.at, **vars(res)))
@@ -195,7 +197,7 @@ class AppsSpider(AccountSpider):
             landing = await resolve_landing(url, chromium, policy=policy_from_settings(self.settings))
         except Exception as exc:  # the browser failing says nothing about the app
             self.logger.warning("landing page %s could not be opened: %s", url, exc)
-            return CheckResult(url=url, outcome=R.UNKNOWN, reason="browser_error", detail=str(exc)[:500],
+            return CheckResult(url=url, outcome=R.UNKNOWN, reason=R.BROWSER_ERROR, detail=str(exc)[:500],
                                final_url=html_result.final_url, redirects=html_result.redirects,
                                bytes_transferred=html_result.bytes_transferred,
                                details={"first": html_result.details.get("first")})

@@ -61,6 +61,22 @@ CASES: dict[str, dict[str, Any]] = {
     "large-no-range.apk": {"serve": "large", "size_mb": 6, "ranges": False},
     "manifest-bomb.apk": {"serve": "manifest_bomb"},
     "entry-bomb.apk": {"serve": "entry_bomb"},
+    # Answers that only show we could not look (outcome unknown, never fail).
+    "server-error.apk": {"serve": "status", "code": 500},
+    "unavailable.apk": {"serve": "status", "code": 503},
+    "teapot.apk": {"serve": "status", "code": 418},
+    "too-many.apk": {"serve": "status", "code": 429},
+    "forbidden.apk": {"serve": "status", "code": 403},
+    "gone.apk": {"serve": "status", "code": 410},
+    "captcha.apk": {"serve": "captcha"},
+    "short-206.apk": {"serve": "short_range", "file": "baitong.apk"},
+    "cut.apk": {"serve": "cut", "file": "baitong.apk"},
+    # Download servers as they are: CDN redirect chains, wrong types, attachment names.
+    "cdn.apk": {"serve": "redirect", "hops": 3, "to": "/apps/cases/octet.apk"},
+    "redirect-loop.apk": {"serve": "redirect", "hops": 50, "to": "/apps/cases/good.apk"},
+    "octet.apk": {"serve": "apk", "file": "baitong.apk", "content_type": "application/octet-stream",
+                  "filename": "南通百通_v3.4.0.apk"},
+    "text-plain.apk": {"serve": "apk", "file": "baitong.apk", "content_type": "text/plain", "ranges": False},
 }
 
 
@@ -147,6 +163,37 @@ def _count(request: web.Request, resp: web.Response) -> web.Response:
     return resp
 
 
+def _short_range(request: web.Request, data: bytes) -> web.Response:
+    """A 206 whose body is shorter than its own Content-Range (a CDN edge cutting a range)."""
+    m = _RANGE.match((request.headers.get("Range") or "").strip())
+    size = len(data)
+    if not m or not (m.group(1) or m.group(2)):
+        return serve_bytes(request, data)
+    if m.group(1):
+        start, end = int(m.group(1)), min(int(m.group(2) or size - 1), size - 1)
+    else:
+        start, end = max(0, size - int(m.group(2))), size - 1
+    body = data[start:start + max(1, (end - start + 1) // 3)]
+    return _count(request, web.Response(status=206, body=body, headers={
+        "Content-Type": APK_TYPE, "Accept-Ranges": "bytes", "Content-Range": f"bytes {start}-{end}/{size}"}))
+
+
+async def _cut(request: web.Request, data: bytes) -> web.StreamResponse:
+    """Announce the whole file, send part of it and drop the connection (a cut transfer)."""
+    resp = web.StreamResponse(status=200, headers={"Content-Type": APK_TYPE, "Content-Length": str(len(data))})
+    await resp.prepare(request)
+    part = data[:max(1, len(data) // 3)]
+    await resp.write(part)
+    counter: Counter = request.app["world"].state.setdefault("apps_bytes", Counter())
+    counter[request.path] += len(part)
+    if request.transport is not None:
+        request.transport.close()
+    return resp
+
+
+_CAPTCHA = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>安全验证</title></head>
+<body><div class="waf">您的访问过于频繁，请完成安全验证后继续访问</div><div id="nc_slider">请拖动滑块</div></body></html>"""
+
 _HTML_AS_APK = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>页面不存在</title></head>
 <body><h1>404 页面不存在</h1><p>您访问的页面不存在或已被删除。</p></body></html>"""
 
@@ -193,13 +240,31 @@ def register(app: web.Application, world: World) -> None:
             return web.Response(status=404, text="404 Not Found", content_type="text/html")
         tag(request, "app", b.get("account"))
         fault = world.faults.pick()
+        if fault == "timeout":
+            await asyncio.sleep(world.faults.timeout_seconds)
         if fault in ("500", "418", "432"):
             return web.Response(status=int(fault), text=f"HTTP {fault}")
+        if fault == "captcha":
+            return _count(request, web.Response(text=_CAPTCHA, content_type="text/html", charset="utf-8"))
         kind = b["serve"]
         name = request.path.rsplit("/", 1)[-1]
         ranges = b.get("ranges", True)
+        if fault == "truncated" and kind in ("apk", "large", "landing_apk"):
+            return await _cut(request, _file(b["file"]) if kind == "apk" else _large(int(b.get("size_mb", 6))))
         if kind == "apk":
-            return serve_bytes(request, _file(b["file"]), ranges=ranges, filename=name)
+            return serve_bytes(request, _file(b["file"]), ranges=ranges, filename=b.get("filename", name),
+                               content_type=b.get("content_type", APK_TYPE))
+        if kind == "captcha":
+            return _count(request, web.Response(text=_CAPTCHA, content_type="text/html", charset="utf-8"))
+        if kind == "short_range":
+            return _short_range(request, _file(b["file"]))
+        if kind == "cut":
+            return await _cut(request, _file(b["file"]))
+        if kind == "redirect":
+            hop = int(request.query.get("hop", 0))
+            if hop + 1 >= int(b.get("hops", 1)):
+                raise web.HTTPFound(b["to"])
+            raise web.HTTPFound(f"{request.path}?hop={hop + 1}")
         if kind == "large":
             return serve_bytes(request, _large(int(b.get("size_mb", 6))), ranges=ranges, filename=name)
         if kind == "hang":

@@ -1,10 +1,12 @@
 """Store adapters, one small module per store. Each module defines ``STORE``, an object with
-``name`` and ``async check(transport, url, store_id, expected_package=None) -> CheckResult``;
+``name`` and ``async check(transport, url, store_id, expected_package=None, *, fallback_url=None)
+-> CheckResult`` (``url``/``fallback_url`` from ``[platforms.<store>]``);
 every module in this package is registered, so adding a store touches nothing else.
 
 Outcomes: ``ok`` (listed and downloadable), ``not_listed`` (the store says it has no such
-app), ``fail`` (listed but not downloadable, or another app's listing), ``unknown`` (the
-store did not give a usable answer: network error, HTTP error, captcha, unexpected JSON).
+app, in the answer's known shape), ``fail`` (listed but not downloadable, or another app's
+listing), ``unknown`` with the reason (no usable answer: network error, HTTP error, captcha,
+a shape we do not know — never ``not_listed``).
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ class StoreAdapter(Protocol):
     name: str
 
     async def check(self, transport: Transport, url: str, store_id: str,
-                    expected_package: str | None = None) -> CheckResult: ...
+                    expected_package: str | None = None, *, fallback_url: str | None = None) -> CheckResult: ...
 
 
 def _discover() -> dict[str, Any]:
