@@ -152,7 +152,7 @@ class Apps(_Section):
     # every night, or never (range checks only).
     full_download: Literal["on_change", "always", "never"] = "on_change"
     max_download_bytes: int = 512 * 1024 * 1024
-    landing_browser: bool = True  # open JavaScript landing pages in Chromium
+    landing_browser: bool = True  # open landing pages in Chromium (off: a page is unknown, not a failure)
     check_ipv6: bool = True  # Annex §13: AAAA lookup and an IPv6 connection to the download host
 
 

@@ -158,13 +158,18 @@ def test_data_driven_route_for_a_new_case(sandbox):
 
 
 def test_landing_page_download_found_with_android_browser(cases):
-    from spiders.appcheck.landing import resolve_landing
+    from spiders.appcheck.landing import LandingBrowser, resolve_landing
 
-    page = asyncio.run(resolve_landing(f"{cases}/landing"))
-    assert page.download_url == f"{cases}/good.apk"
+    async def go():
+        async with LandingBrowser() as browser:
+            return [await resolve_landing(f"{cases}/{name}", browser) for name in ("landing", "landing-empty")]
+    page, empty = asyncio.run(go())
+    assert page.download_url == f"{cases}/good.apk" and page.candidates[0].how == "page_download"
     assert page.app_store_url == "https://apps.apple.com/cn/app/id1660000015"
     r = check(page.download_url, "cn.gov.nantong.baitong")
     assert r.outcome == "ok"
+    # The header's 帮助中心 link and the 下载 heading are not downloads.
+    assert empty.candidates == [] and empty.errors == []
 
 
 def test_ipv6_sandbox_literal_is_cannot_test(sandbox):

@@ -30,6 +30,7 @@ EXPECTED = {
     "通州湾服务": ("合格", 95),           # download link broken, App Store works: -5
     "如皋发布": ("合格", 100),            # timeline pages by cardlistInfo.page (no since_id): all followed
     "海安发布": ("合格", 100),            # visitors see page 1 only: weeks beyond it are not judged
+    "如东政务": ("合格", 100),            # a download page: its 安卓版下载 link is a good APK
 }
 # How much of the 28-day check period the two nights observed.
 COVERAGE = {"如皋发布": 28, "海安发布": 8, "南通发布": 28, "如东气象": 0}

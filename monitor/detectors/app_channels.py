@@ -9,7 +9,7 @@ fetches failed the outage is ours, and nothing fails. Rate limits, captchas, sho
 and unknown layouts never count.
 
 Every registered channel (those checked on the account's latest night, less stores without
-an adapter) must have a counted latest check for the app to be judged at all: one channel
+an adapter and download pages that only link to store listings) must have a counted latest check for the app to be judged at all: one channel
 that could not be looked at makes the account 未能核验, never silently "unavailable".
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from typing import Iterable
 
 from sqlalchemy import func, select
 
-from spiders.appcheck.result import HOST_DOWN, NO_ADAPTER
+from spiders.appcheck.result import HOST_DOWN, NOT_JUDGED
 from storage.models import AppCheck, Observation
 
 FAILED = ("fail", "not_listed")
@@ -69,6 +69,7 @@ class AppReading:
     channels: dict[str, object]  # channel → its latest check
     states: dict[str, str | None]  # channel → counted state of that check
     uncounted: list[str]  # channels whose latest check says nothing
+    checked: bool = True  # False: no check stored at all
 
     @property
     def judgeable(self) -> bool:
@@ -82,17 +83,19 @@ class AppReading:
 def read_channels(checks: list, health: NightHealth) -> AppReading:
     checks = sorted(checks, key=lambda c: (c.checked_at, c.id or 0))
     if not checks:
-        return AppReading({}, {}, [])
+        return AppReading({}, {}, [], checked=False)
     last_night = checks[-1].checked_at
-    registered = {c.channel for c in checks if c.checked_at == last_night and c.reason != NO_ADAPTER}
+    registered = {c.channel for c in checks if c.checked_at == last_night and c.reason not in NOT_JUDGED}
     latest = {c.channel: c for c in checks if c.channel in registered}
     states = {ch: counted(c, health, checks) for ch, c in latest.items()}
     return AppReading(latest, states, sorted(ch for ch, s in states.items() if s is None))
 
 
 def unjudgeable_reason(reading: AppReading) -> str:
-    if not reading.channels:
+    if not reading.checked:
         return "无APP检查记录"
+    if not reading.channels:
+        return "没有可自动检查的APP渠道"
     parts = [f"{ch}（{reading.channels[ch].reason or reading.channels[ch].outcome}）" for ch in reading.uncounted]
     return "APP渠道检查结果无法确定：" + "、".join(parts)
 

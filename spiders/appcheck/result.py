@@ -36,6 +36,10 @@ TIMEOUT, CONNECTION_REFUSED, DNS, NETWORK = "timeout", "connection_refused", "dn
 STORE_HTTP_ERROR, STORE_NOT_JSON, STORE_UNEXPECTED, STORE_ERROR = (
     "store_http_error", "store_not_json", "store_unexpected", "store_error")
 BROWSER_ERROR, NO_ADAPTER, CHECK_ERROR = "browser_error", "no_adapter", "check_error"
+# The download page only links to store listings (HarmonyOS NEXT, iOS only): those listings
+# are the app's channels; this one is not judged (like a store without an adapter).
+STORE_LINKS_ONLY = "store_links_only"
+NOT_JUDGED = frozenset({NO_ADAPTER, STORE_LINKS_ONLY})
 
 # The ``unknown`` reasons that say the download host itself may be down (not that we were
 # turned away): they count toward a veto only on a night our own network was healthy and

@@ -1,8 +1,9 @@
 """The ``apps`` spider: every registered government app's channels, once per night.
 
 For each app account: the official download URL (range-based APK check; a landing page is
-opened in Chromium to find the download it starts), each store listing in
-``Account.store_ids``, and IPv6 reachability of the download host. Yields one AppCheckItem
+opened in Chromium and each Android download it offers is checked, see appcheck/landing.py),
+each store listing in ``Account.store_ids`` plus the App Store / AppGallery listings the
+landing page links to, and IPv6 reachability of the download host. Yields one AppCheckItem
 per channel (``download``, ``apple``, ``yyb``, …; ``checked_at`` = the crawl clock T) and then
 one ObservationItem(kind="app") per account. A check that could not be made is ``unknown``,
 never a failure.
@@ -21,17 +22,20 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 from typing import Any, AsyncIterator
 from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import StopDownload
+from scrapy.utils.defer import deferred_from_coro
 from sqlalchemy import select
 
 from spiders.appcheck import result as R
 from spiders.appcheck.download import DEFAULT_MAX_BYTES, check_download, verify_full
 from spiders.appcheck.ipv6 import ipv6_support
+from spiders.appcheck.landing import LandingBrowser, check_landing, store_ids
 from spiders.appcheck.result import CheckResult
 from spiders.appcheck.stores import STORES
 from spiders.appcheck.transport import Fetched, classify_error
@@ -42,6 +46,13 @@ from storage.db import make_engine, session_scope
 from storage.models import AppCheck
 
 DOWNLOAD = "download"
+_PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
+
+
+def expected_package(account) -> str | None:
+    """The registered package name; None while an app is keyed by its 下载地址 (no package yet)."""
+    pid = account.platform_id or ""
+    return pid if _PACKAGE.match(pid) else None
 
 
 class ScrapyTransport:
@@ -93,6 +104,13 @@ class AppsSpider(AccountSpider):
     name = "apps"
     platform = "app"
 
+    browser: LandingBrowser | None = None
+
+    def closed(self, reason: str):
+        if self.browser is not None:
+            return deferred_from_coro(self.browser.close())
+        return None
+
     async def start(self) -> AsyncIterator[Any]:
         self.transport = ScrapyTransport(self)
         self.previous = self._previous_versions()
@@ -140,43 +158,63 @@ class AppsSpider(AccountSpider):
     async def check_account(self, account) -> list[Any]:
         items: list[Any] = []
         results: list[tuple[str, CheckResult]] = []
+        stores = dict(account.store_ids or {})
         if account.download_url:
-            results.append((DOWNLOAD, await self.check_download_channel(account)))
-        stores = account.store_ids or {}
+            download, linked = await self.check_download_channel(account)
+            results.append((DOWNLOAD, download))
+            for store, store_id in linked.items():  # App Store / AppGallery links on the landing page
+                if str(stores.get(store, store_id)) != str(store_id):
+                    store = f"{store}:{store_id}"
+                stores.setdefault(store, store_id)
         urls = {"apple": self.settings.get("APPLE_LOOKUP_URL"), **(self.settings.getdict("STORE_URLS") or {})}
         fallbacks = self.settings.getdict("STORE_FALLBACK_URLS") or {}
-        for store, store_id in sorted(stores.items()):
+        for channel, store_id in sorted(stores.items()):
+            store = channel.split(":", 1)[0]
             adapter = STORES.get(store)
             if adapter is None or not urls.get(store):
-                results.append((store, CheckResult(url=None, outcome=R.UNKNOWN, reason=R.NO_ADAPTER,
-                                                   detail=f"no automatic check for store {store!r} ({store_id})")))
+                results.append((channel, CheckResult(url=None, outcome=R.UNKNOWN, reason=R.NO_ADAPTER,
+                                                     detail=f"no automatic check for store {store!r} ({store_id})")))
                 continue
             try:
-                res = await adapter.check(self.transport, urls[store], str(store_id), account.platform_id,
+                res = await adapter.check(self.transport, urls[store], str(store_id), expected_package(account),
                                           fallback_url=fallbacks.get(store) or None)
             except Exception as exc:  # an adapter bug is "could not check", never a failure
                 self.logger.exception("store %s check failed", store)
                 res = CheckResult(url=urls[store], outcome=R.UNKNOWN, reason=R.CHECK_ERROR, detail=str(exc)[:500])
-            results.append((store, res))
+            if channel not in (account.store_ids or {}):
+                res.details["found_on_landing_page"] = True
+            results.append((channel, res))
         for channel, res in results:
             items.append(AppCheckItem(account_id=account.id, channel=channel, checked_at=self.at, **vars(res)))
         items.append(self._observation(account, results))
         return items
 
-    async def check_download_channel(self, account) -> CheckResult:
+    async def check_download_channel(self, account) -> tuple[CheckResult, dict[str, str]]:
+        """The download channel's result, and the store ids a landing page links to."""
         url = account.download_url
-        expected = account.platform_id or None
+        expected = expected_package(account)
         maxsize = self.settings.getint("APP_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_BYTES)
         res = await check_download(self.transport, url, expected, max_bytes=maxsize)
-        if res.reason == R.HTML_NOT_APK and self.settings.getbool("APP_LANDING_BROWSER", True):
-            res = await self._via_landing(url, expected, res, maxsize)
+        linked: dict[str, str] = {}
+        if res.reason == R.HTML_NOT_APK:
+            chromium = self.settings.get("CHROMIUM_PATH", "/usr/bin/chromium")
+            if not self.settings.getbool("APP_LANDING_BROWSER", True):
+                res.unknown(R.BROWSER_ERROR, "a page, not opened: [apps] landing_browser = false")
+            elif not os.path.exists(chromium):
+                res.unknown(R.BROWSER_ERROR, f"a landing page, and no browser at {chromium} to open it")
+            else:
+                if self.browser is None:
+                    self.browser = LandingBrowser(chromium, policy=policy_from_settings(self.settings))
+                res, landing = await check_landing(self.transport, res, expected, browser=self.browser,
+                                                   max_bytes=maxsize)
+                linked = store_ids(landing) if landing else {}
         if res.outcome == R.OK and self._wants_full(account.id, res.version_code):
             res = await verify_full(self.transport, res, maxsize)
         if res.outcome != R.UNKNOWN and self.settings.getbool("APP_CHECK_IPV6", True):
             parts = urlsplit(res.final_url or url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
             res.ipv6, res.details["ipv6"] = await ipv6_support(parts.hostname or "", port)
-        return res
+        return res, linked
 
     def _wants_full(self, account_id: int, version_code: int | None) -> bool:
         policy = self.settings.get("APP_FULL_DOWNLOAD", "on_change")
@@ -185,31 +223,6 @@ class AppsSpider(AccountSpider):
         if policy == "never":
             return False
         return version_code is not None and self.previous.get(account_id) != version_code
-
-    async def _via_landing(self, url: str, expected, html_result: CheckResult, maxsize: int) -> CheckResult:
-        from spiders.appcheck.landing import resolve_landing
-
-        chromium = self.settings.get("CHROMIUM_PATH", "/usr/bin/chromium")
-        if not os.path.exists(chromium):
-            html_result.details["landing"] = {"error": f"no browser at {chromium}"}
-            return html_result
-        try:
-            landing = await resolve_landing(url, chromium, policy=policy_from_settings(self.settings))
-        except Exception as exc:  # the browser failing says nothing about the app
-            self.logger.warning("landing page %s could not be opened: %s", url, exc)
-            return CheckResult(url=url, outcome=R.UNKNOWN, reason=R.BROWSER_ERROR, detail=str(exc)[:500],
-                               final_url=html_result.final_url, redirects=html_result.redirects,
-                               bytes_transferred=html_result.bytes_transferred,
-                               details={"first": html_result.details.get("first")})
-        if not landing.download_url:
-            html_result.details["landing"] = landing.as_details()
-            return html_result
-        res = await check_download(self.transport, landing.download_url, expected, max_bytes=maxsize)
-        res.url = url
-        res.redirects = [{"url": url, "status": "landing_page_js", "location": landing.download_url}, *res.redirects]
-        res.bytes_transferred = (res.bytes_transferred or 0) + (html_result.bytes_transferred or 0)
-        res.details["landing"] = landing.as_details()
-        return res
 
     def _observation(self, account, results: list[tuple[str, CheckResult]]) -> ObservationItem:
         outcomes = {channel: res.outcome for channel, res in results}

@@ -42,6 +42,7 @@ class ApkSpec:
 SPECS = [
     ApkSpec("baitong.apk", "cn.gov.nantong.baitong", 340, "3.4.0", 24, 34, ("v2", "v3"), label="南通百通"),
     ApkSpec("chongchuan.apk", "cn.gov.chongchuan.app", 210, "2.1.0", 21, 33, ("v1", "v2"), label="崇川政务"),
+    ApkSpec("rudong.apk", "cn.gov.rudong.app", 520, "5.2.0", 24, 34, ("v2", "v3"), label="如东政务"),
     ApkSpec("target22.apk", "cn.gov.sandbox.old", 12, "1.2", 15, 22, ("v1", "v2")),
     ApkSpec("v1only-target30.apk", "cn.gov.sandbox.v1only", 30, "3.0", 21, 30, ("v1",)),
     ApkSpec("arsc-compressed.apk", "cn.gov.sandbox.arsc", 31, "3.1", 24, 31, ("v2",), arsc_compressed=True),

@@ -7,10 +7,13 @@ from the scenario's ``platform: app`` accounts (key ``download``) plus a fixed c
 Behaviours (``serve``):
   apk (``file``; ``ranges: false`` ignores Range)      truncated (``file``, ``keep`` fraction)
   html (a web page served as .apk; ``pad`` bytes)      empty (0-byte file)
-  status (``code``: 404, 500 …)                        login_redirect (302 → an SSO login page)
-  expired (403 with an OSS-style XML error body)       landing (JS starts the download for Android
-  large (``size_mb``: a signed APK made on demand)      UAs, shows an App Store link for iPhone)
-  zip_no_manifest (a ZIP that is not an APK)
+  status (``code``: 404, 410, 418, 429, 500, 503 …)    login_redirect (302 → an SSO login page)
+  expired (403 with an OSS-style XML error body)       captcha (a WAF verification page)
+  large (``size_mb``: a signed APK made on demand)      zip_no_manifest (a ZIP that is not an APK)
+  short_range (a 206 shorter than its Content-Range)   cut (Content-Length announced, connection dropped)
+  redirect (``hops`` 302s, then ``to``: a CDN chain)    ``apk`` with ``content_type`` / ``filename``
+  landing (a download page; ``kind``: link, button, meta, js, click, nested, harmony, empty;
+           ``apk``, ``apple_id``, ``appgallery_id``, ``page2``)
   manifest_bomb (``mib``: a 3 MB APK whose manifest inflates to 3000 MiB)
   entry_bomb (``mib``: a sound 5 MB APK with one asset inflating to 5000 MiB)
   hang (accepts and never answers; sets ``world.state["apps_hung"]``)
@@ -50,7 +53,15 @@ CASES: dict[str, dict[str, Any]] = {
     "server-error.apk": {"serve": "status", "code": 500},
     "login": {"serve": "login_redirect"},
     "expired.apk": {"serve": "expired"},
-    "landing": {"serve": "landing", "apk": "/apps/cases/good.apk", "apple_id": "1660000015"},
+    "landing": {"serve": "landing", "kind": "js", "apk": "/apps/cases/good.apk", "apple_id": "1660000015"},
+    "landing-link": {"serve": "landing", "kind": "link", "apk": "/apps/cases/good.apk", "apple_id": "1660000015"},
+    "landing-button": {"serve": "landing", "kind": "button", "apk": "/apps/cases/good.apk"},
+    "landing-meta": {"serve": "landing", "kind": "meta", "apk": "/apps/cases/good.apk"},
+    "landing-click": {"serve": "landing", "kind": "click", "apk": "/apps/cases/cdn.apk"},
+    "landing-nested": {"serve": "landing", "kind": "nested", "page2": "/apps/cases/landing-link"},
+    "landing-harmony": {"serve": "landing", "kind": "harmony", "appgallery_id": "C576588020785000001"},
+    "landing-empty": {"serve": "landing", "kind": "empty"},
+    "landing-broken": {"serve": "landing", "kind": "link", "apk": "/apps/cases/missing.apk"},
     "unsigned.apk": {"serve": "apk", "file": "unsigned.apk"},
     "target22.apk": {"serve": "apk", "file": "target22.apk"},
     "v1only-target30.apk": {"serve": "apk", "file": "v1only-target30.apk"},
@@ -87,12 +98,14 @@ def routes(world: World) -> dict[str, dict[str, Any]]:
         table = {f"{PREFIX}/cases/{name}": dict(b) for name, b in CASES.items()}
         by_key = getattr(world.scenario, "_by_key", {})
         for (platform, account_id), acc in by_key.items():
-            if platform != "app" or not acc.get("download"):
+            if platform != "app":
                 continue
-            spec = dict(acc.get("download"))
-            path = spec.pop("path")
-            path = path if path.startswith("/") else f"{PREFIX}/download/{path}"
-            table[path] = {**spec, "account": account_id}
+            # ``download`` is the registered URL; ``routes`` the files its page links to.
+            for spec in ([acc.get("download")] if acc.get("download") else []) + list(acc.get("routes") or []):
+                spec = dict(spec)
+                path = spec.pop("path")
+                path = path if path.startswith("/") else f"{PREFIX}/download/{path}"
+                table[path] = {**spec, "account": account_id}
         world.state["apps_routes"] = table
     return table
 
@@ -213,22 +226,51 @@ _EXPIRED = """<?xml version="1.0" encoding="UTF-8"?>
 </Error>
 """
 
-_LANDING = """<!DOCTYPE html><html><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{name} 下载</title></head>
-<body><h1>{name}</h1><p id="tip">正在为您准备下载…</p>
-<p><a id="android" href="javascript:void(0)">安卓版下载</a></p>
-<p><a id="ios" href="{appstore}">App Store 下载</a></p>
-<script>
-  var ua = navigator.userAgent;
-  if (/MicroMessenger/i.test(ua)) {{
-    document.getElementById('tip').textContent = '请点击右上角，选择在浏览器中打开';
-  }} else if (/Android/i.test(ua)) {{
-    document.getElementById('android').href = '{apk}';
-    setTimeout(function () {{ window.location.href = '{apk}'; }}, 50);
-  }} else if (/iPhone|iPad|iPod/i.test(ua)) {{
-    document.getElementById('tip').textContent = '请前往 App Store 下载';
-  }}
-</script></body></html>"""
+_LANDING_HEAD = """<!DOCTYPE html><html><head><meta charset="utf-8">{meta}
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>{name}APP下载</title></head>
+<body><div class="header"><a href="/">首页</a> <a href="/apps/cases/missing-help.html">帮助中心</a></div>
+<h1>{name}</h1><p id="tip">扫码或点击下方按钮下载</p>
+"""
+
+# Android download markup per landing kind ({apk} is the APK's URL).
+_LANDING_ANDROID = {
+    # a plain link: the most common government download page
+    "link": '<p><a class="btn" href="{apk}">安卓版下载</a></p>',
+    # a button whose onclick navigates to the file
+    "button": '<p><button class="btn" onclick="window.location.href=\'{apk}\'">Android 下载</button></p>',
+    # the page moves on by itself
+    "meta": '<p>正在跳转到下载…</p>',
+    "js": ('<p><a id="android" href="javascript:void(0)">安卓版下载</a></p><script>'
+           'var ua = navigator.userAgent;'
+           'if (/MicroMessenger/i.test(ua)) {{ document.getElementById("tip").textContent = "请点击右上角，选择在浏览器中打开"; }}'
+           'else if (/Android/i.test(ua)) {{ document.getElementById("android").href = "{apk}";'
+           ' setTimeout(function () {{ window.location.href = "{apk}"; }}, 50); }}</script>'),
+    # a click that asks an API for the current file, then starts the download
+    "click": ('<p><span class="dl" id="dl">立即下载</span></p><script>'
+              'document.getElementById("dl").addEventListener("click", function () {{'
+              ' fetch("/apps/api/latest?apk={apk}").then(function (r) {{ return r.json(); }})'
+              '.then(function (d) {{ var a = document.createElement("a"); a.href = d.url; a.download = "app.apk";'
+              ' document.body.appendChild(a); a.click(); }}); }});</script>'),
+    # a link to a second page that has the file
+    "nested": '<p><a href="{page2}">下载安卓客户端</a></p>',
+    # HarmonyOS NEXT: no APK, only the AppGallery listing
+    "harmony": "",
+    # an empty template: a 下载 heading and nothing to download
+    "empty": '<h2>APP下载</h2><p>敬请期待</p>',
+}
+
+
+def landing_page(b: dict[str, Any]) -> str:
+    kind = b.get("kind", "js")
+    apk = b.get("apk", "")
+    meta = f'<meta http-equiv="refresh" content="0;url={apk}">' if kind == "meta" else ""
+    body = _LANDING_HEAD.format(name=b.get("name", "政务客户端"), meta=meta)
+    body += _LANDING_ANDROID[kind].format(apk=apk, page2=b.get("page2", ""))
+    if b.get("apple_id"):
+        body += f'<p><a class="btn" href="https://apps.apple.com/cn/app/id{b["apple_id"]}">iPhone版 App Store 下载</a></p>'
+    if b.get("appgallery_id"):
+        body += f'<p><a class="btn" href="https://appgallery.huawei.com/app/{b["appgallery_id"]}">鸿蒙版 华为应用市场</a></p>'
+    return body + '<div class="footer">主办单位：南通市人民政府办公室</div></body></html>'
 
 
 def register(app: web.Application, world: World) -> None:
@@ -297,14 +339,17 @@ def register(app: web.Application, world: World) -> None:
             return _count(request, web.Response(status=403, text=_EXPIRED.format(now=world.at.isoformat()),
                                                 content_type="application/xml"))
         if kind == "landing":
-            appstore = f"https://apps.apple.com/cn/app/id{b.get('apple_id', '0')}" if b.get("apple_id") else ""
-            page = _LANDING.format(name=b.get("name", "政务客户端"), apk=b["apk"], appstore=appstore)
-            return _count(request, web.Response(text=page, content_type="text/html", charset="utf-8"))
+            return _count(request, web.Response(text=landing_page(b), content_type="text/html", charset="utf-8"))
         raise web.HTTPInternalServerError(text=f"sandbox: unknown app behaviour {kind!r} for {request.path}")
 
     async def login_page(request: web.Request) -> web.Response:
         tag(request, "app")
         return web.Response(text=_LOGIN_PAGE, content_type="text/html", charset="utf-8")
 
+    async def latest(request: web.Request) -> web.Response:
+        tag(request, "app")  # a landing page's "which file is current" API
+        return web.json_response({"url": request.query.get("apk", ""), "version": "3.4.0"})
+
     app.router.add_get(f"{PREFIX}/sso/login", login_page)
+    app.router.add_get(f"{PREFIX}/api/latest", latest)
     app.router.add_get(PREFIX + "/{tail:.*}", handle)
