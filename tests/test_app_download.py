@@ -158,12 +158,20 @@ def test_data_driven_route_for_a_new_case(sandbox):
 
 
 def test_landing_page_download_found_with_android_browser(cases):
-    from spiders.appcheck.landing import LandingBrowser, resolve_landing
+    from spiders.appcheck.landing import LandingBrowser, check_landing, resolve_landing
 
     async def go():
-        async with LandingBrowser() as browser:
-            return [await resolve_landing(f"{cases}/{name}", browser) for name in ("landing", "landing-empty")]
-    page, empty = asyncio.run(go())
+        async with LandingBrowser() as browser, HttpxTransport() as t:
+            pages = [await resolve_landing(f"{cases}/{name}", browser) for name in ("landing", "landing-empty")]
+            checked = []
+            for name in ("landing-empty", "landing-cut"):
+                first = await check_download(t, f"{cases}/{name}")
+                checked.append((await check_landing(t, first, None, browser=browser))[0])
+            return pages + checked
+    page, empty, empty_checked, cut = asyncio.run(go())
+    assert (empty_checked.outcome, empty_checked.reason) == ("fail", "html_not_apk")
+    # A page cut short on the way may have lost its link: not evidence.
+    assert (cut.outcome, cut.reason) == ("unknown", "browser_error") and "cut short" in cut.detail
     assert page.download_url == f"{cases}/good.apk" and page.candidates[0].how == "page_download"
     assert page.app_store_url == "https://apps.apple.com/cn/app/id1660000015"
     r = check(page.download_url, "cn.gov.nantong.baitong")

@@ -83,3 +83,39 @@ def test_unreachable_download_host_is_unknown(sandbox, sqlite_url, tmp_path):
         obs = s.scalar(select(Observation))
     assert (check.outcome, check.reason) == ("unknown", "connection_refused"), check.detail
     assert obs.outcome == "error"
+
+
+UNKNOWN_CASES = {"teapot.apk": "rate_limited", "too-many.apk": "rate_limited", "server-error.apk": "http_5xx",
+                 "forbidden.apk": "http_4xx", "captcha.apk": "captcha", "short-206.apk": "short_body",
+                 "cut.apk": "network"}
+
+
+def test_answers_that_only_show_we_could_not_look_never_accuse(sandbox, sqlite_url, tmp_path):
+    """Through Scrapy's downloader (retries, data-loss handling) and two nights 24 h apart:
+    every such download stays unknown, and no app is vetoed or marked down."""
+    from datetime import timedelta
+
+    from monitor.detectors import Context, run_detection
+    from monitor.rules import load_ruleset
+    from storage.models import Finding
+
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "retries": 1})
+    with app.session() as s:
+        for i, case in enumerate(UNKNOWN_CASES):
+            s.add(Account(name=f"应用{i}", platform="app", host_unit="测试单位", platform_id=f"cn.gov.case{i}",
+                          download_url=f"{sandbox.url}/apps/cases/{case}", store_ids={}))
+    for night in (T - timedelta(days=1), T):
+        result = run_crawl(app, night, ["apps"])
+        assert result.ok, result.log_path.read_text()[-4000:]
+    run_detection(app, T)
+    with app.session() as s:
+        urls = {a.id: a.download_url.rsplit("/", 1)[-1] for a in s.scalars(select(Account))}
+        got = {(urls[c.account_id], c.checked_at): (c.outcome, c.reason) for c in s.scalars(select(AppCheck))}
+        findings = list(s.scalars(select(Finding)))
+        statuses = Context(s, T, load_ruleset(app.settings), app.tz).statuses
+    for case, reason in UNKNOWN_CASES.items():
+        for night in (T - timedelta(days=1), T):
+            assert got[(case, night)] == ("unknown", reason), (case, got[(case, night)])
+    assert findings == []
+    # Even the 5xx download: most of those nights' fetches failed, so the outage may be ours.
+    assert not any(st.verifiable for st in statuses.values())

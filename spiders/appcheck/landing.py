@@ -1,7 +1,9 @@
 """Landing pages: a 下载地址 that answers an HTML page ("XX政务APP下载") instead of the APK.
 
-The page is opened in Chromium as an Android phone would open it and every plausible Android
-download is collected, in this order: a download the page starts by itself (JS ``location``,
+The page's HTML is read first: its ``<a href>`` links to an ``.apk`` or saying 安卓 / Android /
+下载, its meta refresh and store links are tried without a browser (most pages are plain
+links). When none of them works, the page is opened in Chromium as an Android phone would
+open it and every plausible Android download is collected, in this order: a download the page starts by itself (JS ``location``,
 meta refresh, timers), links whose URL is an ``.apk``, links whose text says 安卓 / Android /
 APK, links whose text says 下载, then buttons and ``javascript:`` links with such text, which
 are clicked (the download a click starts, or the page it opens). Downloads are cancelled in
@@ -13,8 +15,11 @@ user agent collects the App Store link pages show only to iPhones (when the Andr
 none).
 
 A page with no candidate at all (a CMS "页面不存在", an empty template) stays the failure the
-HTTP check found. The facts record the path: page → link (how it was found, its text) →
-final URL after redirects, and every candidate tried.
+HTTP check found — unless the browser saw something other than the page as published (an
+error status, a verification page, a body cut before ``</html>``) or a button did nothing for
+our click: then it is ``unknown``. A page that only links to store listings is
+``unknown(store_links_only)``: the listings are judged. The facts record the path: page →
+link (how it was found, its text) → final URL after redirects, and every candidate tried.
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
+from spiders.appcheck import classify
 from spiders.appcheck import result as r
 from spiders.appcheck.download import DEFAULT_MAX_BYTES, check_download
 from spiders.appcheck.result import CheckResult
@@ -77,6 +83,7 @@ class LandingResult:
     app_store_urls: list[str] = field(default_factory=list)
     appgallery_urls: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    details_bytes: int = 0  # the page bytes the HTML pass read
 
     @property
     def download_url(self) -> str | None:
@@ -236,11 +243,14 @@ async def _android(browser, out: LandingResult, settle: float, click_wait: float
         page.on("download", on_download)
         page.on("requestfailed", on_failed)
         try:
-            await page.goto(out.url, wait_until="domcontentloaded")
+            response = await page.goto(out.url, wait_until="domcontentloaded")
         except PlaywrightError as exc:  # "Download is starting" when the URL is the file itself
+            response = None
             if "download" not in str(exc).lower():
                 out.errors.append(f"android: {exc}".splitlines()[0])
                 return
+        if response is not None:
+            await _read_page(response, out)
         try:  # JS timers, meta refresh and scripts that fetch the current file's URL
             await page.wait_for_load_state("networkidle", timeout=timeout * 1000)
         except PlaywrightError:
@@ -316,10 +326,32 @@ async def _click(page, el: dict, here: str, out: LandingResult, downloads: async
     finally:
         page.remove_listener("framenavigated", on_nav)
         page.remove_listener("download", on_download)
-    for dl in _drain(downloads):
+    found = _drain(downloads)
+    for dl in found:
         out.add(Candidate(dl, "click", el["text"], here))
     if page.url != here and not out.store_link(page.url):
         out.add(Candidate(page.url, "click", el["text"], here))
+    elif not found and not moved.is_set():
+        # Our click may not be the user's (gestures, anti-bot): not evidence by itself.
+        out.errors.append(f"clicked {el['text']!r}: nothing started")
+
+
+async def _read_page(response, out: LandingResult) -> None:
+    """Note a page that is not the landing page as published (an error, a verification page,
+    a body cut short): finding no download on it says nothing about the app."""
+    from playwright.async_api import Error as PlaywrightError
+
+    if response.status >= 400:
+        out.errors.append(f"android: the page answered HTTP {response.status} in the browser")
+        return
+    try:
+        body = await response.body()
+    except PlaywrightError:
+        return
+    if classify.looks_like_captcha(body):
+        out.errors.append(f"android: a verification page: {classify.first_bytes_text(body, 80)!r}")
+    elif not re.search(rb"</(html|body)\s*>", body[-8192:], re.IGNORECASE):
+        out.errors.append(f"android: the page ends before </html> ({len(body)} bytes): cut short")
 
 
 def _drain(q: asyncio.Queue) -> list[str]:
@@ -359,6 +391,43 @@ async def _iphone(browser, out: LandingResult, timeout: float) -> None:
         await ctx.close()
 
 
+MAX_PAGE_BYTES = 2 * 1024 * 1024
+
+
+async def read_static(transport: Transport, url: str) -> LandingResult | None:
+    """The candidates a page's HTML itself offers (``<a href>``, meta refresh, store links),
+    read without a browser; None when the page could not be fetched whole."""
+    from parsel import Selector
+
+    try:
+        f = await transport.get(url, limit=MAX_PAGE_BYTES)
+    except Exception:  # the browser pass will look again
+        return None
+    if f.status >= 400 or f.stopped_early or not f.body:
+        return None
+    out = LandingResult(url)
+    out.final_page = f.url if f.url != url else None
+    page = Selector(text=f.body.decode("utf-8", "replace"))
+    meta = page.css('meta[http-equiv="refresh" i]::attr(content), meta[http-equiv="Refresh"]::attr(content)').get()
+    if meta and "url=" in meta.lower():
+        target = urljoin(f.url, meta[meta.lower().index("url=") + 4:].strip(" '\""))
+        if not out.store_link(target):
+            out.add(Candidate(target, "meta_refresh", page=f.url))
+    ranked = []
+    for a in page.css("a[href]"):
+        href = urljoin(f.url, a.attrib["href"].strip())
+        if out.store_link(href):
+            continue
+        el = {"href": href, "text": " ".join(t.strip() for t in a.css("::text").getall() if t.strip())[:80]}
+        rank = _rank(el)
+        if rank is not None and rank[1] == "link":
+            ranked.append((rank[0], el))
+    for _, el in sorted(ranked, key=lambda x: x[0]):
+        out.add(Candidate(el["href"], "link", el["text"], f.url))
+    out.details_bytes = len(f.body)
+    return out
+
+
 async def check_landing(transport: Transport, page_result: CheckResult, expected: str | None, *,
                         browser: LandingBrowser, max_bytes: int = DEFAULT_MAX_BYTES,
                         depth: int = 1) -> tuple[CheckResult, LandingResult | None]:
@@ -366,6 +435,14 @@ async def check_landing(transport: Transport, page_result: CheckResult, expected
     (``page_result``): the first candidate that is a working APK, else the most telling
     failure. Returns it with what the page offered (for its store links)."""
     url = page_result.url
+    # Most pages are plain links: read the HTML first and open a browser only when that
+    # finds no working download.
+    static = await read_static(transport, url)
+    checked: dict[str, CheckResult] = {}
+    if static is not None and static.candidates:
+        best, tried = await _try(transport, static, expected, browser, max_bytes, depth, checked)
+        if best[1].outcome == r.OK:
+            return _with_path(best, page_result, static, tried, "html"), static
     try:
         landing = await resolve_landing(url, browser)
     except Exception as exc:  # the browser failing says nothing about the app
@@ -374,6 +451,12 @@ async def check_landing(transport: Transport, page_result: CheckResult, expected
                           bytes_transferred=page_result.bytes_transferred,
                           details={"first": page_result.details.get("first")})
         return res, None
+    if static is not None:  # links only the HTML showed (hidden from a phone) still count
+        for c in static.candidates:
+            landing.add(c)
+        for link in static.app_store_urls + static.appgallery_urls:
+            landing.store_link(link)
+        landing.details_bytes += static.details_bytes
     if not landing.candidates:
         page_result.details["landing"] = landing.as_details()
         if landing.app_store_urls or landing.appgallery_urls:
@@ -382,33 +465,49 @@ async def check_landing(transport: Transport, page_result: CheckResult, expected
             return page_result.unknown(r.STORE_LINKS_ONLY, "no Android download on the page; it links to "
                                        + ", ".join(landing.app_store_urls + landing.appgallery_urls)), landing
         if landing.errors:
-            # Chromium could not read the page: that says nothing about the download.
+            # Chromium could not read the page as published, or a button did nothing for our
+            # click: that says nothing about the download.
             return page_result.unknown(r.BROWSER_ERROR, "; ".join(landing.errors)[:500]), landing
         page_result.detail = (page_result.detail or "") + " — no Android download on the page"
         return page_result, landing
+    best, tried = await _try(transport, landing, expected, browser, max_bytes, depth, checked)
+    return _with_path(best, page_result, landing, tried, "browser"), landing
+
+
+async def _try(transport, landing: LandingResult, expected, browser, max_bytes: int, depth: int,
+               checked: dict[str, CheckResult]):
+    """Check the candidates in order until one is a working APK (each URL once)."""
     tried: list[tuple[Candidate, CheckResult]] = []
     for cand in landing.candidates:
-        res = await check_download(transport, cand.url, expected, max_bytes=max_bytes)
-        if res.reason == r.HTML_NOT_APK and depth < MAX_DEPTH:
-            res, _ = await check_landing(transport, res, expected, browser=browser, max_bytes=max_bytes,
-                                         depth=depth + 1)
+        res = checked.get(cand.url)
+        if res is None:
+            res = await check_download(transport, cand.url, expected, max_bytes=max_bytes)
+            if res.reason == r.HTML_NOT_APK and depth < MAX_DEPTH:
+                res, _ = await check_landing(transport, res, expected, browser=browser, max_bytes=max_bytes,
+                                             depth=depth + 1)
+            checked[cand.url] = res
         tried.append((cand, res))
         if res.outcome == r.OK:
             break
-    cand, best = _best(tried)
+    return _best(tried), tried
+
+
+def _with_path(best_pair, page_result: CheckResult, landing: LandingResult, tried, via: str) -> CheckResult:
+    cand, best = best_pair
+    url = page_result.url
     # A candidate that was itself a page brings its own path (page → link → final).
     inner = (best.details.get("landing", {}).get("path") or [None, {"url": best.final_url, "how": "final"}])[1:]
     best.url = url
     best.redirects = [*page_result.redirects, {"url": landing.final_page or url, "status": f"landing_{cand.how}",
                                                "location": cand.url}, *best.redirects]
     best.bytes_transferred = (best.bytes_transferred or 0) + (page_result.bytes_transferred or 0) \
-        + sum(x.bytes_transferred or 0 for c, x in tried if x is not best)
-    best.details["landing"] = {**landing.as_details(),
+        + sum(x.bytes_transferred or 0 for c, x in tried if x is not best) + landing.details_bytes
+    best.details["landing"] = {**landing.as_details(), "via": via,
                                "path": [{"url": url, "how": "page"}, cand.as_fact(), *inner],
                                "tried": [{"url": c.url, "how": c.how, "outcome": x.outcome, "reason": x.reason}
                                          for c, x in tried]}
     best.details["first_page"] = page_result.details.get("first")
-    return best, landing
+    return best
 
 
 def _best(tried: list[tuple[Candidate, CheckResult]]) -> tuple[Candidate, CheckResult]:

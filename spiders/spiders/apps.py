@@ -46,6 +46,7 @@ from storage.db import make_engine, session_scope
 from storage.models import AppCheck
 
 DOWNLOAD = "download"
+MAX_REDIRECTS = 10  # a CDN chain is 2–4 hops; more is a loop
 _PACKAGE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$")
 
 
@@ -81,7 +82,7 @@ class ScrapyTransport:
             hdrs["Content-Type"] = "application/json"
         maxsize = self.spider.settings.getint("APP_MAX_DOWNLOAD_BYTES", DEFAULT_MAX_BYTES)
         req = scrapy.Request(url, method=method, headers=hdrs, body=body, dont_filter=True,
-                             meta={"appcheck_limit": limit,
+                             meta={"appcheck_limit": limit, "redirect_ttl": MAX_REDIRECTS,
                                    "download_maxsize": maxsize + 1, "download_warnsize": 0})
         try:
             resp = await self.spider.crawler.engine.download_async(req)

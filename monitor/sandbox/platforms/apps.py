@@ -13,7 +13,7 @@ Behaviours (``serve``):
   short_range (a 206 shorter than its Content-Range)   cut (Content-Length announced, connection dropped)
   redirect (``hops`` 302s, then ``to``: a CDN chain)    ``apk`` with ``content_type`` / ``filename``
   landing (a download page; ``kind``: link, button, meta, js, click, nested, harmony, empty;
-           ``apk``, ``apple_id``, ``appgallery_id``, ``page2``)
+           ``apk``, ``apple_id``, ``appgallery_id``, ``page2``; ``cut``: the fraction of the page sent)
   manifest_bomb (``mib``: a 3 MB APK whose manifest inflates to 3000 MiB)
   entry_bomb (``mib``: a sound 5 MB APK with one asset inflating to 5000 MiB)
   hang (accepts and never answers; sets ``world.state["apps_hung"]``)
@@ -62,6 +62,7 @@ CASES: dict[str, dict[str, Any]] = {
     "landing-harmony": {"serve": "landing", "kind": "harmony", "appgallery_id": "C576588020785000001"},
     "landing-empty": {"serve": "landing", "kind": "empty"},
     "landing-broken": {"serve": "landing", "kind": "link", "apk": "/apps/cases/missing.apk"},
+    "landing-cut": {"serve": "landing", "kind": "link", "apk": "/apps/cases/good.apk", "cut": 0.2},
     "unsigned.apk": {"serve": "apk", "file": "unsigned.apk"},
     "target22.apk": {"serve": "apk", "file": "target22.apk"},
     "v1only-target30.apk": {"serve": "apk", "file": "v1only-target30.apk"},
@@ -291,8 +292,6 @@ def register(app: web.Application, world: World) -> None:
         kind = b["serve"]
         name = request.path.rsplit("/", 1)[-1]
         ranges = b.get("ranges", True)
-        if fault == "truncated" and kind in ("apk", "large", "landing_apk"):
-            return await _cut(request, _file(b["file"]) if kind == "apk" else _large(int(b.get("size_mb", 6))))
         if kind == "apk":
             return serve_bytes(request, _file(b["file"]), ranges=ranges, filename=b.get("filename", name),
                                content_type=b.get("content_type", APK_TYPE))
@@ -339,7 +338,10 @@ def register(app: web.Application, world: World) -> None:
             return _count(request, web.Response(status=403, text=_EXPIRED.format(now=world.at.isoformat()),
                                                 content_type="application/xml"))
         if kind == "landing":
-            return _count(request, web.Response(text=landing_page(b), content_type="text/html", charset="utf-8"))
+            page = landing_page(b)
+            if b.get("cut"):  # a page cut short on the way (``cut``: the fraction sent)
+                page = page[:int(len(page) * float(b["cut"]))]
+            return _count(request, web.Response(text=page, content_type="text/html", charset="utf-8"))
         raise web.HTTPInternalServerError(text=f"sandbox: unknown app behaviour {kind!r} for {request.path}")
 
     async def login_page(request: web.Request) -> web.Response:

@@ -25,8 +25,8 @@ yyb: {listed, online, version, version_code, page}, huawei: {id, listed, shelves
 harmony}, vivo: {id, listed, version}, xiaomi: {listed, version}}``; ``shape: changed`` on any
 store answers with renamed keys / a changed layout (a store that changed its answer), and
 ``page: broken`` on 应用宝 serves a 微下载 page without its data (the old API still answers).
-Faults: 500/418/432 statuses, ``captcha`` pages, ``timeout`` stalls, ``layout`` = ``shape:
-changed``, ``truncated`` = the body cut in half.
+Faults: 500/418/432 statuses, ``captcha`` pages, ``timeout`` stalls here; the server applies
+``truncated`` and ``layout`` to any answer.
 """
 from __future__ import annotations
 
@@ -117,7 +117,8 @@ async def _param(request: web.Request, name: str) -> str | None:
 
 
 async def _fault(world: World, spec: dict | None = None) -> str | None:
-    """The injected fault for this request (``layout`` also when the spec says ``shape: changed``)."""
+    """The injected fault for this request, or ``layout`` when the spec says ``shape: changed``
+    (the server itself applies the body faults ``truncated`` and ``layout`` to any answer)."""
     fault = world.faults.pick()
     if fault == "timeout":
         await asyncio.sleep(world.faults.timeout_seconds)
@@ -126,13 +127,11 @@ async def _fault(world: World, spec: dict | None = None) -> str | None:
     return fault
 
 
-def _fault_response(fault: str | None, body: str | None = None) -> web.Response | None:
+def _fault_response(fault: str | None) -> web.Response | None:
     if fault in ("500", "418", "432"):
         return web.Response(status=int(fault), text=f"HTTP {fault}")
     if fault == "captcha":
         return web.Response(text=_CAPTCHA_PAGE, content_type="text/html", charset="utf-8")
-    if fault == "truncated" and body is not None:
-        return web.Response(text=body[:len(body) // 2], content_type="application/json", charset="utf-8")
     return None
 
 
@@ -224,7 +223,7 @@ def register(app: web.Application, world: World) -> None:
             data = _renamed(data)
         text = json.dumps(data, ensure_ascii=False)
         # Apple answers text/javascript; clients must not rely on the Content-Type.
-        return _fault_response(fault, text) or web.Response(text=text, content_type="text/javascript", charset="utf-8")
+        return _fault_response(fault) or web.Response(text=text, content_type="text/javascript", charset="utf-8")
 
     def _yyb_hit(request, pkg):
         hit = _store_index(world, "yyb").get(pkg or "")
@@ -246,8 +245,6 @@ def register(app: web.Application, world: World) -> None:
         else:
             data, title = yyb_system_data(hit[0], hit[1], pkg, world), f"{hit[0].name}app下载-腾讯应用宝"
         page = _YYB_PAGE.format(title=title, data=json.dumps(data, ensure_ascii=False))
-        if fault == "truncated":
-            page = page[:len(page) // 2]
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
     async def yyb_api(request: web.Request) -> web.Response:
@@ -262,7 +259,7 @@ def register(app: web.Application, world: World) -> None:
             data = {"ret": 0, "app_detail_records": {pkg: yyb_record(hit[0], hit[1], pkg, world)}}
         if fault == "layout":
             data = _renamed(data)
-        return _fault_response(fault, json.dumps(data, ensure_ascii=False)) or _json(data)
+        return _fault_response(fault) or _json(data)
 
     codes: set[str] = world.state.setdefault("huawei_codes", set())
 
@@ -309,11 +306,11 @@ def register(app: web.Application, world: World) -> None:
             return _json({"rtnCode": 1002, "rtnDesc": "interface code expired"})
         if hit is None or not hit[1].get("listed", True) or hit[1].get("harmony"):
             # No record: appinfo answers an empty body (HarmonyOS NEXT apps are in page-detail).
-            return _fault_response(fault, "") or web.Response(status=200, body=b"", content_type="application/json")
+            return _fault_response(fault) or web.Response(status=200, body=b"", content_type="application/json")
         data: Any = huawei_record(hit[0], hit[1], str(hit[1].get("id", app_id)))
         if fault == "layout":
             data = _renamed(data)
-        return _fault_response(fault, json.dumps(data, ensure_ascii=False)) or _json(data)
+        return _fault_response(fault) or _json(data)
 
     async def huawei_page_detail(request: web.Request) -> web.Response:
         body = await _body(request)
@@ -334,7 +331,7 @@ def register(app: web.Application, world: World) -> None:
         data: Any = {"rtnCode": 0, "pages": [{"pageId": body.get("pageId"), "data": {"cardlist": {"layoutData": cards}}}]}
         if fault == "layout":
             data = _renamed(data)
-        return _fault_response(fault, json.dumps(data, ensure_ascii=False)) or _json(data)
+        return _fault_response(fault) or _json(data)
 
     async def vivo(request: web.Request) -> web.Response:
         vivo_id = request.match_info["vid"]
@@ -353,7 +350,7 @@ def register(app: web.Application, world: World) -> None:
                     "size": int(spec.get("size", 8396)), "score": 4.3}
         if fault == "layout":
             data = _renamed(data)
-        return _fault_response(fault, json.dumps(data, ensure_ascii=False)) or _json(data)
+        return _fault_response(fault) or _json(data)
 
     async def xiaomi(request: web.Request) -> web.Response:
         pkg = request.query.get("id") or ""
@@ -372,8 +369,6 @@ def register(app: web.Application, world: World) -> None:
                                        updated=_days_ago(world, spec, 15).strftime("%Y-%m-%d"),
                                        app_id=spec.get("app_id", 1234567),
                                        download=f"/download/{spec.get('app_id', 1234567)}?id={pkg}")
-        if fault == "truncated":
-            page = page[:len(page) // 2]
         return web.Response(text=page, content_type="text/html", charset="utf-8")
 
     app.router.add_get(f"{PREFIX}/apple/lookup", apple)
