@@ -194,6 +194,40 @@ class Schedule(_Section):
     cron: str = "0 2 * * *"
     misfire_grace_hours: float = 6.0
 
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str) -> str:
+        # Checked here, not when the daemon starts: a cron that cannot fire is a config error.
+        cron_trigger(v, ZoneInfo("UTC"))
+        return v
+
+
+def cron_trigger(cron: str, tz: ZoneInfo):
+    """An APScheduler CronTrigger from 5 fields (or 6 with seconds first) that fires at least
+    once; ValueError names what is wrong."""
+    from datetime import datetime, timezone
+
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = cron.split()
+    try:
+        if len(fields) == 5:
+            trigger = CronTrigger.from_crontab(cron, timezone=tz)
+        elif len(fields) == 6:
+            second, minute, hour, day, month, dow = fields
+            trigger = CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                                  day_of_week=dow, timezone=tz)
+        else:
+            raise ValueError(f"expected 5 fields (or 6 with seconds first), got {len(fields)}")
+    except ValueError as exc:
+        raise ValueError(f"{cron!r} is not a cron expression like \"0 2 * * *\": {exc}") from None
+    if trigger.get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+        raise ValueError(f"{cron!r} never fires (no such date)")
+    return trigger
+
+
+SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")
+
 
 class Web(_Section):
     # Signs the session cookies. Unset: a random key per `monitor web` process, so every
@@ -222,6 +256,9 @@ class Settings(BaseSettings):
     report_dir: str = "var/report"
     warc_dir: str = "var/warc"
     timezone: str = "Asia/Shanghai"
+    # 属地 in the order reports list them (the administrative order, e.g. 市级, 崇川区, …);
+    # empty: the order the registry gives them. Unlisted ones follow in registry order.
+    districts: list[str] = Field(default_factory=list)
     platforms: Platforms = Platforms()
     crawl: Crawl = Crawl()
     apps: Apps = Apps()
@@ -230,6 +267,16 @@ class Settings(BaseSettings):
     alerts: Alerts = Alerts()
     schedule: Schedule = Schedule()
     web: Web = Web()
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, v: str) -> str:
+        scheme = v.split("://", 1)[0].lower() if "://" in v else ""
+        if scheme not in SUPPORTED_DATABASES:
+            hint = " (write postgresql+psycopg://…, the driver this product uses)" if scheme.startswith("postgres") else ""
+            raise ValueError(f"unsupported database URL {scheme + '://' if scheme else repr(v)}{hint}: "
+                             "use sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/NAME")
+        return v
 
     @field_validator("timezone")
     @classmethod
@@ -293,7 +340,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         problems = []
         for err in exc.errors():
             key = ".".join(str(x) for x in err["loc"])
-            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+            msg = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
             problems.append(f"{key}: {msg}")
         raise ConfigError(f"bad config{where}: " + "; ".join(problems)) from None
 

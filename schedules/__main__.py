@@ -1,21 +1,17 @@
 """``python -m schedules [run|status] [CONFIG]``."""
 import sys
 
-from monitor.config import ConfigError
+from monitor.cli.errors import run_guarded
 
 
 def _main(argv: list[str]) -> int:
     command = argv[0] if argv else "run"
     config = argv[1] if len(argv) > 1 else None
-    try:
-        if command == "status":
-            from schedules.status import main
-        else:
-            from schedules.daemon import main
-        return main(config)
-    except ConfigError as exc:
-        print(f"monitor schedule: {exc}", file=sys.stderr)
-        return 2
+    if command == "status":
+        from schedules.status import main
+    else:
+        from schedules.daemon import main
+    return main(config)
 
 
-sys.exit(_main(sys.argv[1:]))
+sys.exit(run_guarded(lambda: _main(sys.argv[1:]), "monitor schedule"))

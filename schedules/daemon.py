@@ -17,9 +17,10 @@ import threading
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import inspect
 
 from monitor.app import App
-from monitor.config import ConfigError, load_settings
+from monitor.config import ConfigError, cron_trigger, load_settings
 from monitor.cycle.lock import DatabaseLock, LockHeld
 
 JOB_ID = "nightly-cycle"
@@ -28,32 +29,58 @@ log = logging.getLogger("schedules")
 
 
 def make_trigger(cron: str, tz) -> CronTrigger:
-    fields = cron.split()
-    if len(fields) == 5:
-        return CronTrigger.from_crontab(cron, timezone=tz)
-    if len(fields) == 6:
-        second, minute, hour, day, month, dow = fields
-        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=dow, timezone=tz)
-    raise ConfigError(f"schedule.cron: expected 5 fields (or 6 with seconds first), got {cron!r}")
+    try:
+        return cron_trigger(cron, tz)
+    except ValueError as exc:
+        raise ConfigError(f"schedule.cron: {exc}") from None
 
 
 def make_scheduler(app: App, config_path: str | None) -> BlockingScheduler:
     s = app.settings.schedule
+    store = SQLAlchemyJobStore(engine=app.engine, tablename=JOB_TABLE)
     scheduler = BlockingScheduler(
         timezone=app.tz,
-        jobstores={"default": SQLAlchemyJobStore(engine=app.engine, tablename=JOB_TABLE)},
+        jobstores={"default": store},
         job_defaults={"coalesce": True, "max_instances": 1,
                       "misfire_grace_time": int(s.misfire_grace_hours * 3600)},
     )
+    extra = {}
+    missed = _missed_run(store, app.at())
+    if missed is not None:
+        # The machine was off (or the daemon stopped) when the cycle was due: keep the stored
+        # run time so that it runs now, once, within the misfire grace. APScheduler itself
+        # would recompute the next run time on start and lose it.
+        log.info("the cycle due at %s did not run: running it now", missed.astimezone(app.tz).isoformat())
+        extra["next_run_time"] = missed
     scheduler.add_job("schedules.jobs:nightly_cycle", trigger=make_trigger(s.cron, app.tz), id=JOB_ID,
                       name="政务新媒体 nightly cycle", kwargs={"config_path": config_path or ""},
-                      replace_existing=True)
+                      replace_existing=True, **extra)
     return scheduler
+
+
+def _missed_run(store: SQLAlchemyJobStore, now) -> "datetime | None":
+    """The stored job's run time when it lies in the past (a missed run), else None."""
+    try:
+        if not inspect(store.engine).has_table(JOB_TABLE):
+            return None
+        job = store.lookup_job(JOB_ID)
+    except Exception as exc:  # an unreadable stored job (older code): start from the cron
+        log.warning("stored schedule not readable (%s); starting from the cron", exc)
+        return None
+    when = getattr(job, "next_run_time", None) if job is not None else None
+    return when if when is not None and when <= now else None
+
+
+# Libraries that narrate their own start (alembic's "Context impl SQLiteImpl", APScheduler's
+# "Added job", "Scheduler started") speak only when something is wrong: the daemon's start is
+# one line of ours.
+QUIET_LOGGERS = ("alembic", "apscheduler")
 
 
 def main(config_path: str | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
     try:
         app = App(load_settings(config_path or None))
         trigger = make_trigger(app.settings.schedule.cron, app.tz)
@@ -79,8 +106,15 @@ def main(config_path: str | None = None) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    log.info("scheduler started: cron %r (%s), next run %s", app.settings.schedule.cron, app.tz,
-             trigger.get_next_fire_time(None, app.at()))
+    from monitor.cli.common import safe_url
+    from monitor.reports.wording import fmt_time
+
+    log.info("scheduler started: cron %r (%s), next run %s, database %s", app.settings.schedule.cron, app.tz,
+             fmt_time(trigger.get_next_fire_time(None, app.at()), app.tz), safe_url(app.settings.database_url))
+    from monitor.targets import mixed_targets
+
+    for warning in mixed_targets(app.settings):
+        log.warning(warning)
     try:
         scheduler.start()
     finally:

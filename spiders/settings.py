@@ -7,7 +7,6 @@ NEWSPIDER_MODULE = "spiders.spiders"
 # Transport politeness; overridden from [crawl] in monitor.toml.
 ROBOTSTXT_OBEY = False
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True

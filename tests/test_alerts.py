@@ -96,13 +96,13 @@ def test_each_role_gets_its_alert_once(db_url, tmp_path, channels):
     assert "单项否决" in veto_mail.subject and "崇川发布" in veto_mail.subject
     body = veto_mail.text
     assert "内容不更新：监测时间点前2周内无更新" in body
-    assert "2026-11-05 02:00（北京时间）" in body and "已连续20天未更新" in body
+    assert "最近一次更新：2026年11月5日 02:00" in body and "已连续20天未更新" in body
     assert "ab" * 6 in body and str(tmp_path / "evidence") in body
     assert "10日内（2026年12月5日前）完成整改" in body
     # The 7-day reminder goes to 通州教育's manager, and only the reminder.
     [reminder] = smtp.to(WANG)
     assert "更新提醒" in reminder.subject and "7天" in reminder.subject
-    assert "请尽快发布内容" in reminder.text and "2026-12-01 14:00（北京时间）前仍无更新" in reminder.text
+    assert "请尽快发布内容" in reminder.text and "2026年12月1日 14:00（北京时间）前仍无更新" in reminder.text
     # A suspected veto waits for a reviewer: nothing to 海门政务's manager.
     assert smtp.to(ZHAO) == []
 
@@ -121,7 +121,7 @@ def test_each_role_gets_its_alert_once(db_url, tmp_path, channels):
     assert all("key=CITYKEY" in r.path for r in hook.at("/cgi-bin/webhook/send"))
     # The operator (DingTalk relay) hears that WeChat is blocked for most accounts and that 如东交通 failed 3 nights.
     ops = [r.json["text"]["content"] for r in hook.at("/robot/send")]
-    assert any("wechat 平台大面积采集受阻（2/3）" in o for o in ops), ops
+    assert any("微信公众号平台大面积采集受阻（2/3）" in o for o in ops), ops
     assert any("如东交通 连续3晚未能核验" in o for o in ops), ops
     assert not any("启东文旅 连续" in o for o in ops)
 
@@ -162,7 +162,7 @@ def test_reminder_tiers_and_resolution(sqlite_url, tmp_path, channels):
     assert recovered.subject == "【已恢复】崇川发布：内容不更新"
     assert any(r.json["title"] == "【已恢复】崇川发布：内容不更新" for r in hook.at("/inspector/chongchuan"))
     [digest] = [r.json["message"] for r in hook.at("/inspector/chongchuan") if "每日摘要" in r.json["title"]]
-    assert "二、已恢复（上次监测存在、本次不再存在）：1个" in digest and "崇川发布" in digest
+    assert "二、已恢复（此前已提醒、本次已恢复）：1个" in digest and "崇川发布" in digest
     # The 12-day reminder is a new stage of the same silence: sent once; the 7-day one is not repeated.
     [twelve] = smtp.to(WANG)
     assert "已12天未更新" in twelve.subject
@@ -170,6 +170,38 @@ def test_reminder_tiers_and_resolution(sqlite_url, tmp_path, channels):
     smtp.messages.clear()
     send_alerts(app, T2)
     assert smtp.messages == []
+
+
+def test_a_reminder_that_ends_is_no_veto_resolved_and_the_digest_counts_it(sqlite_url, tmp_path, channels):
+    """通州教育 got only the 7-day reminder, then posted: its manager hears 已恢复更新, never
+    "内容不更新 已恢复" (no 内容不更新 was alerted); the digest's 已恢复 is the same one account."""
+    smtp, hook = channels
+    app = make_app(sqlite_url, tmp_path, alerts=alert_settings(smtp.url(), hook))
+    ids = seed_night(app, tmp_path)
+    send_alerts(app, T)
+    T2 = T + timedelta(days=1)
+    with app.session() as s:
+        tz_ = s.get(Account, ids["tz"])
+        s.add(Post(account_id=tz_.id, platform_post_id="back", published_at=T + timedelta(hours=12), kind="original"))
+        observe(s, tz_, T2 + timedelta(minutes=5))
+        # 崇川发布 is still silent and still vetoed: not resolved.
+        s.add(Finding(account_id=ids["cc"], rule="veto.no_update_2w", at=T2, case_key="", state="auto",
+                      facts=silence(T, 20)))
+        observe(s, s.get(Account, ids["cc"]), T2 + timedelta(minutes=5))
+    smtp.messages.clear()
+    hook.requests.clear()
+
+    send_alerts(app, T2)
+
+    [back] = smtp.to(WANG)
+    assert back.subject == "【已恢复更新】通州教育"
+    assert "内容不更新" not in back.subject + back.text and "提醒解除" in back.text
+    assert smtp.to(ZHANG) == []
+    city = [r.json["text"]["content"] for r in hook.at("/cgi-bin/webhook/send")]
+    [digest] = [c for c in city if "每日摘要" in c]
+    assert "已恢复1个" in digest and "二、已恢复（此前已提醒、本次已恢复）：1个" in digest
+    assert "通州教育" in digest.split("二、已恢复")[1].split("三、")[0]
+    assert "崇川发布" not in digest.split("二、已恢复")[1].split("三、")[0]
 
 
 def test_failed_crawl_never_counts_as_recovery(sqlite_url, tmp_path, channels):

@@ -53,3 +53,13 @@ def test_readme_example_lists_every_key(monkeypatch):
     missing = _paths(Settings) - documented
     assert not missing, f"config keys missing from README.md's example: {sorted(missing)}"
     assert not documented - _paths(Settings), "README documents keys that do not exist"
+
+
+def test_readme_shows_the_sandbox_settings_monitor_sandbox_prints():
+    from monitor.sandbox import DEMO_BASE
+    from monitor.sandbox.settings_toml import sandbox_toml
+
+    text = README.read_text(encoding="utf-8")
+    section = text.split("### Pointing the product at the sandbox", 1)[1]
+    block = re.search(r"```toml\n(.*?)```", section, re.S)[1]
+    assert block == sandbox_toml(DEMO_BASE)

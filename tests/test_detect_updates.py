@@ -241,7 +241,8 @@ def test_detect_cli_prints_counts(run_cli, tmp_path):
     assert counts["accounts"] == 2 and counts["unverifiable"] == 1
     assert counts["by_rule"]["veto.no_update_2w"] == 1
     r = run_cli("findings", env=env)
-    # veto + 4 empty weeks + 2 windows without an original for the silent account; none for the blocked one
-    assert r.exit_code == 0 and f"监测时间点 {T.isoformat()}  (7)" in r.stdout
+    # veto + 4 empty weeks for the silent account (a window without any post is no 原创 remark);
+    # none for the blocked one
+    assert r.exit_code == 0 and "监测时间点 2026年11月25日 02:00（北京时间）（5项）" in r.stdout
     r = run_cli("score", env=env)
     assert r.exit_code == 0 and "未能核验" in r.stdout and "不合格" in r.stdout

@@ -143,7 +143,7 @@ def _start_worker(tmp_path, pg_url, prefix, n, extra_env: dict | None = None) ->
     env.update(LOOPBACK_ENV)
     env.update(extra_env or {})
     env.update(MONITOR_DATABASE_URL=pg_url, MONITOR_CRAWL__REDIS_URL=REDIS_URL, MONITOR_CRAWL__REDIS_PREFIX=prefix,
-               MONITOR_CRAWL__HEARTBEAT_TTL="3", MONITOR_CRAWL__DELAY="0", MONITOR_CRAWL__CONCURRENCY="16",
+               MONITOR_CRAWL__HEARTBEAT_TTL="10", MONITOR_CRAWL__DELAY="0", MONITOR_CRAWL__CONCURRENCY="16",
                MONITOR_CRAWL__RETRIES="0", MONITOR_WARC_DIR=str(tmp_path / f"w{n}" / "warc"),
                PYTHONPATH=str(REPO))
     log = tmp_path / f"worker{n}.log"
@@ -198,7 +198,7 @@ class _Background:
 
 def test_three_workers_one_killed_every_account_observed_once_and_posts_match_single_process(
         pg_url, sqlite_url, tmp_path, redis_prefix, posts_server):
-    scenario = ScaleScenario(int(os.environ.get("DIST_N", "2000")), T, seed=7)
+    scenario = ScaleScenario(int(os.environ.get("DIST_N", "1000")), T, seed=7)
     base = posts_server(scenario)
     app = _settings(pg_url, tmp_path, redis_prefix)
     total = _import_scale(app, scenario, tmp_path, base)
@@ -208,10 +208,10 @@ def test_three_workers_one_killed_every_account_observed_once_and_posts_match_si
     try:
         coord = _Background(distributed_crawl, ctx, TEST_SPIDERS, _spider_settings(base), poll=0.5)
         # Halfway through, kill one worker and its crawl child with SIGKILL (a machine dying).
+        # Waits on the crawl's own progress (the stored observations), however slow the machine.
         victim, _ = workers[0]
-        deadline = time.monotonic() + 120
         while sum(_observations_per_account(app, ctx.run_id).values()) < total // 2:
-            assert time.monotonic() < deadline and coord.thread.is_alive(), _logs(tmp_path)
+            assert coord.thread.is_alive(), _logs(tmp_path)
             time.sleep(0.2)
         client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
         children = [json.loads(client.get(k))["pid"] for k in client.scan_iter(f"{redis_prefix}:run:*:hb:*")
@@ -219,7 +219,7 @@ def test_three_workers_one_killed_every_account_observed_once_and_posts_match_si
         assert children, "the victim worker has no crawl child heartbeating"
         for pid in [victim.pid, *children]:
             os.kill(pid, signal.SIGKILL)
-        counts = coord.join(150)
+        counts = coord.join(800)  # a hang guard only: the test's own timeout is the limit
     finally:
         _stop_workers(workers)
     per_account = _observations_per_account(app, ctx.run_id)
@@ -277,7 +277,7 @@ def test_second_run_is_not_suppressed_by_first_runs_fingerprints_and_old_keys_ex
         ctx = _crawl_ctx(app, at)
         stop, t = _serve_in_thread(app)
         try:
-            counts = _Background(distributed_crawl, ctx, TEST_SPIDERS, extra, poll=0.2).join(120)
+            counts = _Background(distributed_crawl, ctx, TEST_SPIDERS, extra, poll=0.2).join(600)
         finally:
             stop.set()
             t.join(30)
@@ -329,7 +329,7 @@ def test_two_workers_upserting_the_same_posts_on_postgresql_never_duplicate(pg_u
     for p in procs:
         p.start()
     for p in procs:
-        p.join(120)
+        p.join(600)
     problems = []
     while not errors.empty():
         problems.append(errors.get())
@@ -377,7 +377,7 @@ def test_real_spiders_on_three_workers_match_a_single_process_crawl(
     ctx = _crawl_ctx(app)
     workers = [_start_worker(tmp_path, pg_url, redis_prefix, n, flatten_env(platforms)) for n in range(3)]
     try:
-        counts = _Background(distributed_crawl, ctx, poll=0.5).join(300)
+        counts = _Background(distributed_crawl, ctx, poll=0.5).join(800)
     finally:
         _stop_workers(workers)
     per_account = _observations_per_account(app, ctx.run_id)

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from monitor.registry.columns import COLUMNS, PLATFORM_LABELS
-from tests.fixtures.core import demo_rows
+from tests.fixtures.core import T, demo_rows
 
 DEMO = Path(__file__).resolve().parents[1] / "monitor" / "demo" / "registry.csv"
 HEADERS = [c.header for c in COLUMNS]
@@ -253,3 +253,40 @@ def test_import_before_init_says_what_to_do(run_cli, tmp_path):
     path = write_csv(tmp_path / "r.csv", [])
     r = run_cli("accounts", "import", path, env={"MONITOR_DATABASE_URL": f"sqlite:///{tmp_path / 'none.db'}"})
     assert r.exit_code != 0 and "monitor init" in r.stderr
+
+
+def test_merged_cells_are_filled_down_and_total_rows_skipped(sqlite_cli, tmp_path):
+    """Offices merge one 主办单位 cell over a unit's accounts and end the sheet with 合计."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", *HEADERS])
+    ws.append([1, *row(name="南通发布", platform="新浪微博", host_unit="南通市人民政府新闻办公室", district="市级",
+                       platform_id="1000000001")])
+    ws.append([2, *row(name="南通发布服务号", platform="微信服务号", district="市级", platform_id="MzA5MDAwMDAwOQ==")])
+    host = HEADERS.index("主办单位") + 2  # 1-based, after 序号
+    ws.merge_cells(start_row=2, start_column=host, end_row=3, end_column=host)
+    ws.append([3, *row(name="崇川公安", platform="新浪微博", host_unit="南通市公安局崇川分局", district="崇川区",
+                       platform_id="1000000002")])
+    ws.append(["合计", "3个账号"])
+    ws.append(["小 计：", None])
+    path = tmp_path / "merged.xlsx"
+    wb.save(path)
+    r = sqlite_cli("accounts", "import", path)
+    assert r.exit_code == 0, r.stdout + r.stderr
+    a = by_name(accounts(sqlite_cli))
+    assert set(a) == {"南通发布", "南通发布服务号", "崇川公安"}
+    assert a["南通发布服务号"]["host_unit"] == "南通市人民政府新闻办公室"
+    said = r.stdout + r.stderr
+    assert "rows 2–3 主办单位: merged cell" in said
+    assert "row 5: a 合计 row, not an account; ignored" in said and "row 6: a 小计 row" in said
+
+
+def test_reports_list_districts_in_registry_or_configured_order(app, history):
+    from monitor.scoring import aggregates, score_all
+
+    for name, district in (("南通发布", "市级"), ("崇川公安", "崇川区"), ("通州文明", "通州区"), ("启东人社", "启东市")):
+        history.account(name, district=district)
+    score_all(app, T)
+    assert [r["district"] for r in aggregates(app, T)["by_district"]] == ["市级", "崇川区", "通州区", "启东市"]
+    app.settings.districts = ["启东市", "崇川区"]
+    assert [r["district"] for r in aggregates(app, T)["by_district"]] == ["启东市", "崇川区", "市级", "通州区"]

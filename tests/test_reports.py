@@ -96,10 +96,10 @@ def test_workbook_has_annex2_score_cards_and_findings(app, seeded, tmp_path):
     assert groups == ["基本信息", "单项否决指标", "扣分指标（100分）", "评分结果"]
     headers = list(next(ws.iter_rows(min_row=3, max_row=3, values_only=True)))
     assert headers[:5] == ["序号", "账号名称", "平台", "主办单位", "属地"]
-    assert headers[-3:] == ["得分", "结论", "待复核"]
+    assert headers[-4:] == ["得分", "结论", "待复核", "说明"]
     assert "内容不更新\n监测时间点前2周内无更新。" in headers
     assert "认证信息不规范（10分）" in headers and "内容更新不及时（10分）" in headers
-    assert len(headers) == 5 + 5 + 10 + 3  # Annex 2: 5 veto cases, 10 deduction items
+    assert len(headers) == 5 + 5 + 10 + 4  # Annex 2: 5 veto cases, 10 deduction items
     col = {h: i for i, h in enumerate(headers)}
     cc = _row(ws, "崇川发布")
     assert cc[col["内容不更新\n监测时间点前2周内无更新。"]] == "否决"
@@ -120,7 +120,7 @@ def test_workbook_has_annex2_score_cards_and_findings(app, seeded, tmp_path):
     assert by_rule["veto.no_update_2w"][1] == "崇川发布" and by_rule["veto.no_update_2w"][6] == "内容不更新"
     assert by_rule["veto.no_update_2w"][12] == EVIDENCE_ID and "已连续20天未更新" in by_rule["veto.no_update_2w"][11]
     assert by_rule["veto.no_interaction"][9] == "待复核"
-    assert "2026-11-09至2026-11-15当周无更新" in by_rule["ded.untimely_update"][11]
+    assert "2026年11月9日至2026年11月15日当周无更新" in by_rule["ded.untimely_update"][11]
 
 
 def test_tongbao_lists_vetoes_and_deductions_with_deadline(app, seeded, tmp_path):

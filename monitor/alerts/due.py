@@ -35,7 +35,7 @@ from monitor.alerts.nights import (
 )
 from monitor.alerts.recipients import Recipient
 from monitor.app import App
-from monitor.reports.wording import facts_text, rule_name, STATE_ZH
+from monitor.reports.wording import GROUP_ZH, STATE_ZH, facts_text, rule_name
 from monitor.web.links import account_url, finding_url, page_url
 from monitor.rules import RuleSet, load_ruleset
 from storage.fit import WRITE_FAILED
@@ -89,6 +89,7 @@ class Planner:
         self.checked = checked_ok(s, at, self.nights)
         self.episodes = self._load_episodes()
         self._accounts: dict[int, Account] = {}
+        self._resolved: list | None = None
 
     # ── helpers ─────────────────────────────────────────────────────────────
     def account(self, account_id: int) -> Account:
@@ -167,16 +168,32 @@ class Planner:
                 out.append(Outgoing(self._key("veto", a.id, ep, gen, r), "veto", r, msg, f.id, a.id))
         return out
 
-    def resolved(self) -> list[Outgoing]:
+    def _resolved_episodes(self) -> list[tuple[int, str, _Episode, str, Finding | None, list[Alert]]]:
+        """Episodes that were alerted, ended tonight, and have had no 已恢复 note yet:
+        (account, episode, its state, the rule it was alerted as, its finding, the alerts sent)."""
+        if self._resolved is not None:
+            return self._resolved
         standing = {(f.account_id, episode_of(f)) for f in self.findings if f.state != "dismissed"}
         out = []
         for (acc, episode), ep in self.episodes.items():
             sent = [row for row in ep.stage_rows if row.status == "sent" or row.status == "outbox"]
             if ep.closed or not sent or (acc, episode) in standing or not self._ended(acc, episode):
                 continue
-            a = self.account(acc)
             origin = self.s.get(Finding, sent[0].finding_id) if sent[0].finding_id else None
-            rule_id = "veto.no_update_2w" if episode.startswith("silence:") else (origin.rule if origin else episode.split(":")[0])
+            if episode.startswith("silence:"):
+                # Say what was actually sent: a reminder that ends is not a 内容不更新 resolved.
+                vetoed = any(row.stage == "veto" for row in sent)
+                rule_id = "veto.no_update_2w" if vetoed else "adv.update_reminder"
+            else:
+                rule_id = origin.rule if origin else episode.split(":")[0]
+            out.append((acc, episode, ep, rule_id, origin, sent))
+        self._resolved = out
+        return out
+
+    def resolved(self) -> list[Outgoing]:
+        out = []
+        for acc, episode, ep, rule_id, origin, sent in self._resolved_episodes():
+            a = self.account(acc)
             msg = messages.with_link(messages.resolved(self.rules, a, rule_id, self.at, self.tz),
                                      account_url(self.settings, a.id))
             got = {_parse(row.dedupe_key)[4] for row in sent}
@@ -208,15 +225,16 @@ class Planner:
     def digests(self) -> list[Outgoing]:
         prev = previous_at(self.s, self.at)
         scored = [f for f in self.findings if f.state != "dismissed" and not f.rule.startswith("adv.")]
-        now_ids = {(f.account_id, f.rule, f.case_key) for f in scored}
         before: list[Finding] = []
         if prev is not None:
             before = [f for f in self.s.scalars(select(Finding).where(Finding.at == prev))
                       if f.state != "dismissed" and not f.rule.startswith("adv.")]
         before_ids = {(f.account_id, f.rule, f.case_key) for f in before}
         new = [self._item(f) for f in scored if (f.account_id, f.rule, f.case_key) not in before_ids]
-        gone = [self._linked(f.account_id, f"{rule_name(self.rules, f.rule)}（已恢复）", account_url)
-                for f in before if (f.account_id, f.rule, f.case_key) not in now_ids and f.account_id in self.checked]
+        # 已恢复 is what the 已恢复 notes of tonight say, no more: a weekly case leaving the check
+        # period, or a problem never alerted, has not "recovered".
+        gone = [self._linked(acc, messages.resolved_text(self.rules, rule_id), account_url)
+                for acc, _, _, rule_id, _, _ in self._resolved_episodes()]
         unchecked = [self._linked(a, self._unchecked_text(a), account_url)
                      for a in sorted(unverifiable(self.s, self.at, self.nights))]
         out = []
@@ -234,7 +252,7 @@ class Planner:
 
     def _item(self, f: Finding) -> DigestItem:
         rule = self.rules.get(f.rule) if f.rule in self.rules else None
-        group = {"veto": "单项否决", "deduction": "扣分"}.get(rule.group if rule else "", "")
+        group = GROUP_ZH.get(rule.group if rule else "", "")
         facts = facts_text(f.facts or {}, self.tz)
         text = f"{rule_name(self.rules, f.rule)}（{group}，{STATE_ZH.get(f.state, f.state)}）" + (f"：{facts}" if facts else "")
         return self._linked(f.account_id, text, finding_url, f.id)
@@ -246,7 +264,7 @@ class Planner:
 
     def _unchecked_text(self, account_id: int) -> str:
         night = self.nights.get(account_id, {}).get(0)
-        return f"未能核验（{night.last_reason}）" if night and night.last_reason else "未能核验"
+        return f"未能核验（{night.failure_zh}）" if night and night.failure_zh else "未能核验"
 
     def operator(self) -> list[Outgoing]:
         out = []
@@ -289,7 +307,7 @@ class Planner:
             a = self.account(acc)
             # The streak's first night names it, so one streak alerts once however long it lasts.
             start = (self.at - timedelta(days=streak - 1)).astimezone(self.tz).date()
-            msg = messages.with_link(messages.unverifiable_streak(a, streak, by_night[0].last_reason, self.at, self.tz),
+            msg = messages.with_link(messages.unverifiable_streak(a, streak, by_night[0].failure_zh, self.at, self.tz),
                                      account_url(self.settings, a.id))
             out += [Outgoing(f"unverifiable|a{acc}|{start.isoformat()}|{r.key}", "unverifiable", r, msg, None, acc)
                     for r in ops]

@@ -13,6 +13,7 @@ from monitor.reports.wording import (
     facts_text,
     fmt_date,
     fmt_time,
+    platform_zh,
     rectify_deadline,
     rule_name,
     rule_title,
@@ -84,14 +85,21 @@ def veto(rules: RuleSet, a: Account, f: Finding, evidence: str | None, at: datet
     return Message(f"【单项否决】{a.name}：{rule_name(rules, f.rule)}", "\n".join(lines))
 
 
+def resolved_text(rules: RuleSet, rule_id: str) -> str:
+    if rule_id == "adv.update_reminder":
+        return "已恢复更新（此前已发更新提醒）"
+    return f"“{rule_name(rules, rule_id)}”问题已恢复"
+
+
 def resolved(rules: RuleSet, a: Account, rule_id: str, at: datetime, tz: ZoneInfo) -> Message:
-    body = "\n".join([
-        f"{a.name} 此前提醒的“{rule_name(rules, rule_id)}”问题已恢复：在监测时间点{fmt_time(at, tz)}已不再存在。",
-        _account_line(a),
-        "无需进一步处理，感谢配合。",
-        SIGN,
-    ])
-    return Message(f"【已恢复】{a.name}：{rule_name(rules, rule_id)}", body)
+    if rule_id == "adv.update_reminder":
+        first = f"{a.name} 此前收到更新提醒，现已发布新内容，提醒解除（监测时间点{fmt_time(at, tz)}）。"
+        title = f"【已恢复更新】{a.name}"
+    else:
+        first = f"{a.name} 此前提醒的“{rule_name(rules, rule_id)}”问题已恢复：在监测时间点{fmt_time(at, tz)}已不再存在。"
+        title = f"【已恢复】{a.name}：{rule_name(rules, rule_id)}"
+    body = "\n".join([first, _account_line(a), "无需进一步处理，感谢配合。", SIGN])
+    return Message(title, body)
 
 
 @dataclass(frozen=True)
@@ -103,14 +111,14 @@ class DigestItem:
 def digest(scope: str, at: datetime, tz: ZoneInfo, new: list[DigestItem], gone: list[DigestItem],
            unchecked: list[DigestItem]) -> Message:
     lines = [f"{scope}政务新媒体每日监测摘要，监测时间点：{fmt_time(at, tz)}", ""]
-    for heading, items in (("一、新发现问题", new), ("二、已恢复（上次监测存在、本次不再存在）", gone),
+    for heading, items in (("一、新发现问题", new), ("二、已恢复（此前已提醒、本次已恢复）", gone),
                            ("三、未能核验的账号（采集失败，不作判定，将继续重试）", unchecked)):
         lines.append(f"{heading}：{len(items)}个")
         lines += [f"  {i}. {it.account.district or '属地未登记'}｜{it.account.name}（{account_platform(it.account)}）— {it.text}"
                   for i, it in enumerate(items, 1)]
         lines.append("")
     lines += ["单项否决问题请督促主办单位于10日内整改；待复核问题请在系统中确认或排除（monitor review）。", SIGN]
-    title = f"【每日摘要】{scope} {at.astimezone(tz):%Y-%m-%d}：新问题{len(new)}个，已恢复{len(gone)}个，未能核验{len(unchecked)}个"
+    title = f"【每日摘要】{scope} {fmt_date(at.astimezone(tz))}：新问题{len(new)}个，已恢复{len(gone)}个，未能核验{len(unchecked)}个"
     return Message(title, "\n".join(lines))
 
 
@@ -138,13 +146,13 @@ def stage_failed(stage: str, reason: str, at: datetime, tz: ZoneInfo) -> Message
 
 def platform_blocked(platform: str, blocked: int, total: int, at: datetime, tz: ZoneInfo) -> Message:
     body = "\n".join([
-        f"平台 {platform} 在本次监测中有{blocked}/{total}个账号的采集被拦截（限流、验证码或访客墙）。",
+        f"{platform_zh(platform)}平台在本次监测中有{blocked}/{total}个账号的采集被拦截（限流、验证码或访客墙）。",
         "这些账号本次记为“未能核验”，不会据此判定问题。",
         "请检查出口IP、访客Cookie与采集频率（[crawl] delay），必要时降低并发后重跑：monitor crawl --at …",
         f"监测时间点：{fmt_time(at, tz)}",
         SIGN,
     ])
-    return Message(f"【运维告警】{platform} 平台大面积采集受阻（{blocked}/{total}）", body)
+    return Message(f"【运维告警】{platform_zh(platform)}平台大面积采集受阻（{blocked}/{total}）", body)
 
 
 def feed_service_stale(service: str, kind: str, state: str, since: datetime | None, reason: str | None,

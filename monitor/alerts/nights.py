@@ -20,7 +20,9 @@ MAX_STREAK_LOOKBACK = 60  # nights; a longer streak is reported with this as its
 @dataclass
 class NightStatus:
     outcomes: list[str]
-    last_reason: str | None
+    last_reason: str | None  # the night's last failure, as stored ("<code>: <detail>")
+    last_outcome: str | None = None
+    last_status: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -34,6 +36,13 @@ class NightStatus:
     def blocked(self) -> bool:
         return bool(self.outcomes) and all(o == "blocked" for o in self.outcomes)
 
+    @property
+    def failure_zh(self) -> str | None:
+        """The night's last failure in the reader's words."""
+        from monitor.reports.wording import reason_zh
+
+        return reason_zh(self.last_reason, self.last_outcome, self.last_status) if self.last_outcome else None
+
 
 def night_index(at: datetime, observed_at: datetime) -> int | None:
     """0 for the night of T, 1 for the night before, …; None for after T's night."""
@@ -46,18 +55,19 @@ def night_index(at: datetime, observed_at: datetime) -> int | None:
 def load_nights(s: Session, at: datetime, nights: int) -> dict[int, dict[int, NightStatus]]:
     """account id → night index → what its observations that night said."""
     rows = s.execute(
-        select(Observation.account_id, Observation.observed_at, Observation.outcome, Observation.reason)
+        select(Observation.account_id, Observation.observed_at, Observation.outcome, Observation.reason,
+               Observation.http_status)
         .where(Observation.observed_at > at + HALF_NIGHT - NIGHT * nights,
                Observation.observed_at <= at + HALF_NIGHT)
         .order_by(Observation.observed_at)
     ).all()
     out: dict[int, dict[int, NightStatus]] = defaultdict(dict)
-    for account_id, observed_at, outcome, reason in rows:
+    for account_id, observed_at, outcome, reason, http_status in rows:
         idx = night_index(at, observed_at)
         st = out[account_id].setdefault(idx, NightStatus([], None))
         st.outcomes.append(outcome)
         if outcome != "ok":
-            st.last_reason = f"{outcome}: {reason}" if reason else outcome
+            st.last_reason, st.last_outcome, st.last_status = reason, outcome, http_status
     return out
 
 

@@ -13,7 +13,6 @@ import typer
 
 from monitor.cli import commands
 from monitor.cli.common import state
-from monitor.config import ConfigError
 
 app = typer.Typer(
     name="monitor",
@@ -36,8 +35,6 @@ for _mod in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name
 
 
 def main() -> None:
-    try:
-        app()
-    except ConfigError as exc:
-        typer.echo(f"monitor: {exc}", err=True)
-        sys.exit(2)
+    from monitor.cli.errors import run_guarded
+
+    sys.exit(run_guarded(app, "monitor"))

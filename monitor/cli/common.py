@@ -5,6 +5,7 @@ import json
 import sys
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
@@ -37,19 +38,70 @@ def get_app() -> App:
     return state.app()
 
 
-def app_at(at: str | None, *, newest_detected: bool = False) -> tuple[App, datetime]:
-    """The App with its database ready, and T: ``--at`` if given, else now, or (for the
-    commands that show results) the newest T that detection ran for."""
+def ready_app(*, readonly: bool = False) -> App:
+    """The App with its database at the newest schema. A command that only reads never
+    creates a database: a missing SQLite file or an empty database is one line and exit 2."""
     a = get_app()
+    if readonly:
+        from sqlalchemy import inspect
+        from sqlalchemy.engine import make_url
+
+        url = make_url(a.settings.database_url)
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:") \
+                and not Path(url.database).exists():
+            fail(f"no database at {url.database}: run `monitor init` first (or give --config / MONITOR_DATABASE_URL)", code=2)
+        if not inspect(a.engine).has_table("accounts"):
+            fail(f"the database {safe_url(a.settings.database_url)} has no tables yet: run `monitor init` first", code=2)
     a.init_db()
+    return a
+
+
+def warn_mixed_targets(a: App) -> None:
+    """A platform left at the real site while the others point at a sandbox, on stderr."""
+    from monitor.targets import mixed_targets
+
+    for w in mixed_targets(a.settings):
+        err_console.print(f"[bold yellow]monitor: warning:[/] {w}", highlight=False, soft_wrap=True)
+
+
+def safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as the config gave it
+        return url
+
+
+def app_at(at: str | None, *, newest_detected: bool = False, cycle_required: bool = False) -> tuple[App, datetime]:
+    """The App with its database ready, and T: ``--at`` if given, else now, or (for the
+    commands that show results) the newest T that detection ran for. ``cycle_required``: the
+    command only shows what a cycle found, so a T no cycle ran for is refused (exit 1) rather
+    than scored as if every account were unverifiable."""
+    a = ready_app(readonly=cycle_required)
     try:
         if newest_detected:
             from monitor.scoring.selection import shown_at
 
-            return a, shown_at(a, at)
-        return a, a.at(at)
+            t = shown_at(a, at)
+        else:
+            t = a.at(at)
     except ValueError as exc:
         fail(str(exc), code=2)
+    if cycle_required:
+        from monitor.scoring.selection import cycle_ran
+
+        with a.session() as s:
+            if not at and not cycle_ran(s, t):
+                fail("no monitoring cycle has run on this database yet: nothing to show. "
+                     "Run one first: monitor run", code=1)
+            if not cycle_ran(s, t):
+                from monitor.reports.wording import fmt_time
+
+                hint = f"monitor run --at {t.isoformat()}"
+                fail(f"no monitoring cycle ran for T = {fmt_time(t, a.tz)} ({t.isoformat()}): nothing to show. "
+                     f"Give the --at of a cycle that ran, or run it first: {hint}", code=1)
+    return a, t
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

@@ -66,6 +66,9 @@ def main(argv: list[str]) -> int:
     # The memory limit is enforced by the parent watching this process's RSS
     # (monitor/crawl/runner.py): an address-space rlimit here would also stop Chromium,
     # which reserves far more address space than it uses.
+    from monitor.crawl.logs import quiet_libraries, silence_deprecations
+
+    silence_deprecations()
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
@@ -76,7 +79,9 @@ def main(argv: list[str]) -> int:
     settings.setdict(data["settings"], priority="cmdline")
     # The WARC writer replaces the configured secrets wherever they appear in a record.
     settings.set("MONITOR_SECRET_VALUES", data.get("secrets") or [], priority="cmdline")
-    process = CrawlerProcess(settings, install_root_handler=True)
+    settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    process = CrawlerProcess(settings)
+    quiet_libraries()
     install_log_filter(Scrubber(data.get("secrets") or []))
     for name in spider_names:
         process.crawl(name)

@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from monitor.app import App
 from monitor.crawl.settings import scrapy_settings
@@ -53,7 +54,9 @@ def rss_mb(pid: int) -> float:
 
 def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = None,
               account_ids: list[int] | None = None, timeout: float | None = None,
-              log_path: Path | None = None, extra: dict | None = None) -> CrawlResult:
+              log_path: Path | None = None, extra: dict | None = None,
+              on_tick: Callable[[], None] | None = None) -> CrawlResult:
+    """``on_tick`` is called about once a second while the child runs (progress display)."""
     values = scrapy_settings(app.settings, at, run_id, account_ids)
     values.update(extra or {})
     timeout = timeout or app.settings.crawl.child_timeout
@@ -79,6 +82,7 @@ def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = N
     try:
         _send(write_end, payload)
         deadline = time.monotonic() + timeout
+        last_tick = 0.0
         # Watch from outside: a hung browser or a leaking crawl is killed with its whole
         # process group (Chromium included) and the daemon lives on.
         while True:
@@ -88,6 +92,9 @@ def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = N
             except subprocess.TimeoutExpired:
                 pass
             peak = max(peak, rss_mb(proc.pid))
+            if on_tick is not None and time.monotonic() - last_tick >= 1.0:
+                last_tick = time.monotonic()
+                on_tick()
             timed_out = time.monotonic() > deadline
             over_memory = bool(limit_mb) and peak > limit_mb
             if timed_out or over_memory:

@@ -17,11 +17,10 @@ from pathlib import Path
 from threading import Event
 from typing import Any, Callable
 
-from rich.console import Console
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from sqlalchemy import select, update
 
 from monitor.app import App
+from monitor.cycle.display import CycleDisplay
 from monitor.cycle.lock import DatabaseLock, LockHeld
 from monitor.cycle.stages import STAGES, WARNING, Stage, StageContext
 from storage.models import Run
@@ -105,21 +104,23 @@ def run_cycle(app: App, at: datetime, stages: list[str] | None = None, *, stop: 
         results: list[StageResult] = []
         outcome = "ok"
         show = sys.stderr.isatty() if progress is None else progress
-        with _display(show, len(selected)) as advance:
+        with CycleDisplay(show, len(selected)) as display:
             for stage in selected:
                 if ctx.stop.is_set():
                     outcome = "interrupted"
                     break
+                display.started(stage)
+                ctx.on_accounts = display.accounts(stage)
                 try:
                     result = _run_stage(app, ctx, stage)
                 except KeyboardInterrupt as exc:  # Ctrl-C: record what was stopped, then stop
                     result = _interrupted(app, ctx, stage, str(exc) or "interrupted (Ctrl-C)")
                     outcome = "interrupted"
                     results.append(result)
-                    advance(stage, result)
+                    display.finished(stage, result)
                     break
                 results.append(result)
-                advance(stage, result)
+                display.finished(stage, result)
                 if on_stage:
                     on_stage(result)
                 if result.outcome == "failed":
@@ -144,7 +145,7 @@ def _run_stage(app: App, ctx: StageContext, stage: Stage) -> StageResult:
         s.add(row)
         s.flush()
         ctx.run_id = row.id
-    log.info("stage %s started (T=%s)", stage.name, ctx.at.isoformat())
+    log.debug("stage %s started (T=%s)", stage.name, ctx.at.isoformat())
     try:
         counts = stage.run(ctx) or {}
         outcome, message = "ok", counts.get(WARNING)
@@ -155,7 +156,7 @@ def _run_stage(app: App, ctx: StageContext, stage: Stage) -> StageResult:
     with app.session() as s:
         row = s.get(Run, ctx.run_id)
         row.outcome, row.counts, row.message, row.finished_at = outcome, _jsonable(counts), message, utcnow()
-    log.info("stage %s %s %s", stage.name, outcome, counts)
+    log.debug("stage %s %s %s", stage.name, outcome, counts)
     return StageResult(stage.name, outcome, counts, message)
 
 
@@ -183,42 +184,6 @@ def _alert_operator(app: App, at: datetime, result: StageResult) -> None:
         notify_operator(app, at, result.name, result.message or "原因见日志")
     except Exception:  # alerting must never turn a failed night into a crash
         log.exception("operator alert failed")
-
-
-class _display:
-    """A rich progress bar on a terminal, plain log lines otherwise."""
-
-    def __init__(self, show: bool, total: int):
-        self.show = show
-        self.total = total
-        self.progress = None
-
-    def __enter__(self):
-        if not self.show:
-            return lambda stage, result: print(f"[{result.outcome}] {stage.name}: {result.counts or result.message}"
-                                               + (f"\nWARNING {stage.name}: {result.message}" if result.message
-                                                  and result.outcome == "ok" else ""), file=sys.stderr)
-        self.progress = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                                 TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
-                                 console=Console(stderr=True), transient=False)
-        self.progress.start()
-        task = self.progress.add_task("nightly cycle", total=self.total)
-
-        def advance(stage, result):
-            self.progress.console.print(f"{'✓' if result.outcome == 'ok' else '✗'} {stage.title}: "
-                                        f"{_short(result.counts) if result.outcome == 'ok' else result.message}")
-            if result.outcome == "ok" and result.message:
-                self.progress.console.print(f"[bold yellow]⚠ {stage.title}: {result.message}[/]", highlight=False)
-            self.progress.advance(task)
-        return advance
-
-    def __exit__(self, *exc):
-        if self.progress is not None:
-            self.progress.stop()
-
-
-def _short(counts: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in list(counts.items())[:8])
 
 
 def last_runs(app: App, limit: int = 10) -> list[Run]:

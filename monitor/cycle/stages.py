@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from threading import Event
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from monitor.app import App
+from monitor.cycle.display import counts_text
 from storage.models import Account, Observation
 
 # A stage that completed with something the operator must act on says so under this key
@@ -33,6 +35,8 @@ class StageContext:
     run_id: int | None = None  # this stage's Run row
     stop: Event = field(default_factory=Event)
     report_dir: Path | None = None
+    # (accounts done, accounts in all) while a stage works through the accounts (terminal only)
+    on_accounts: Callable[[int, int], None] | None = None
 
 
 class Stage:
@@ -41,6 +45,10 @@ class Stage:
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         raise NotImplementedError
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        """One line in the operator's words for the counts ``run`` returned."""
+        return "完成"
 
 
 class CrawlStage(Stage):
@@ -60,7 +68,7 @@ class CrawlStage(Stage):
         spiders = sorted({SPIDER_FOR_PLATFORM[p] for p in platforms if p in SPIDER_FOR_PLATFORM})
         if not spiders:
             return {"spiders": 0, "observations": 0}
-        result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id)
+        result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id, on_tick=self._watcher(ctx, platforms))
         with ctx.app.session() as s:
             rows = s.execute(select(Observation.outcome, func.count()).where(Observation.run_id == ctx.run_id)
                              .group_by(Observation.outcome)).all()
@@ -86,6 +94,33 @@ class CrawlStage(Stage):
         return counts
 
 
+    def _watcher(self, ctx: StageContext, platforms: set[str]) -> Callable[[], None] | None:
+        """Reads how many accounts have their observation stored so far (the crawl child
+        writes them one account at a time) and moves the per-account bar."""
+        if ctx.on_accounts is None:
+            return None
+        with ctx.app.session() as s:
+            total = s.scalar(select(func.count()).select_from(Account).where(
+                Account.lifecycle != "注销", Account.platform.in_(sorted(platforms & set(SPIDER_FOR_PLATFORM))))) or 0
+
+        def tick() -> None:
+            try:
+                with ctx.app.session() as s:
+                    done = s.scalar(select(func.count(func.distinct(Observation.account_id)))
+                                    .where(Observation.run_id == ctx.run_id)) or 0
+            except OperationalError:  # a busy database only delays the bar, never the crawl
+                return
+            ctx.on_accounts(min(done, total), total)
+        return tick
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        if not counts.get("observations") and not counts.get("spiders"):
+            return "没有需要采集的账号"
+        words = {"observations_ok": "成功", "observations_blocked": "被拦截", "observations_not_found": "账号不存在",
+                 "observations_error": "出错"}
+        return f"采集{counts.get('observations', 0)}次（{counts_text(counts, words) or '无'}）"
+
+
 class DetectStage(Stage):
     name = "detect"
     title = "检测 detect"
@@ -94,6 +129,12 @@ class DetectStage(Stage):
         from monitor.detectors import run_detection
 
         return dict(run_detection(ctx.app, ctx.at) or {})
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        text = f"检查{counts.get('accounts', 0)}个账号，发现{counts.get('findings', 0)}项"
+        if counts.get("unverifiable"):
+            text += f"，{counts['unverifiable']}个账号未能核验"
+        return text
 
 
 class EvidenceStage(Stage):
@@ -104,6 +145,12 @@ class EvidenceStage(Stage):
         from monitor.evidence import recheck_and_package
 
         return dict(recheck_and_package(ctx.app, ctx.at, run_id=ctx.run_id) or {})
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        if not counts.get("vetoes"):
+            return "没有新的单项否决，无需取证"
+        return f"{counts['vetoes']}项单项否决复核，生成证据包{counts.get('packages', 0)}个" + (
+            f"，{counts['dropped']}项复核未通过已撤销" if counts.get("dropped") else "")
 
 
 class ScoreStage(Stage):
@@ -117,6 +164,10 @@ class ScoreStage(Stage):
         counts = Counter(c.verdict for c in cards)
         return {"accounts": len(cards), **{f"verdict_{k}": v for k, v in counts.items()}}
 
+    def summary(self, counts: dict[str, Any]) -> str:
+        words = {"verdict_合格": "合格", "verdict_不合格": "不合格", "verdict_未能核验": "未能核验"}
+        return f"{counts.get('accounts', 0)}个账号（{counts_text(counts, words) or '无'}）"
+
 
 class AlertStage(Stage):
     name = "alert"
@@ -126,6 +177,13 @@ class AlertStage(Stage):
         from monitor.alerts import send_alerts
 
         return dict(send_alerts(ctx.app, ctx.at) or {})
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        if not counts.get("due"):
+            return "没有需要发送的提醒"
+        words = {"sent": "已发送", "outbox": "仅写入发件箱（未配置发送渠道）", "failed": "发送失败",
+                 "already_sent": "此前已发送"}
+        return f"{counts['due']}条提醒（{counts_text(counts, words)}）"
 
 
 class ReportStage(Stage):
@@ -138,6 +196,9 @@ class ReportStage(Stage):
         out = ctx.report_dir or Path(ctx.app.settings.report_dir) / ctx.at.strftime("%Y%m%dT%H%M")
         paths = write_report(ctx.app, ctx.at, out)
         return {k: str(v) for k, v in dict(paths or {}).items()}
+
+    def summary(self, counts: dict[str, Any]) -> str:
+        return str(counts.get("html") or "报告已生成")
 
 
 STAGES: list[type[Stage]] = [CrawlStage, DetectStage, EvidenceStage, ScoreStage, AlertStage, ReportStage]

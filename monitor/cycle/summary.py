@@ -12,6 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from monitor.app import App
+from monitor.reports.wording import account_platform, fmt_time
 from storage.models import EvidencePackage, Finding
 
 
@@ -29,22 +30,33 @@ def _rule_names(app: App) -> dict[str, str]:
             for r in rules}
 
 
-def score_table(app: App, at: datetime) -> Table:
-    from monitor.scoring import score_json
+def score_table(app: App, at: datetime, width_hint: bool = False) -> Table:
+    """The score cards of T as a table, problems first: what ``monitor score`` and the end of a
+    cycle print."""
+    from monitor.scoring import compute_cards
 
     names = _rule_names(app)
-    cards = score_json(app, at)
-    table = Table(title=f"政务新媒体检查结果  监测时间点 {at.isoformat()}", show_lines=False)
-    for col in ("账号", "平台", "结论", "得分", "单项否决", "扣分", "待复核"):
+    cards, computed = compute_cards(app, at)
+    table = Table(title=f"政务新媒体检查结果  监测时间点 {fmt_time(at, app.tz)}", show_lines=False)
+    for col in ("账号", "平台", "主办单位", "结论", "得分", "单项否决", "扣分", "待复核 / 说明"):
         table.add_column(col, overflow="fold")
     style = {"合格": "green", "不合格": "bold red", "未能核验": "yellow"}
-    for c in sorted(cards, key=lambda c: ({"不合格": 0, "未能核验": 1, "合格": 2}.get(c["verdict"], 3), c["account_name"])):
-        vetoes = "、".join(names.get(v, v) for v in c.get("vetoes", []))
-        deductions = "、".join(f"{names.get(k, k)} -{v}" for k, v in (c.get("deductions") or {}).items() if v)
-        pending = "、".join(names.get(p, p) for p in c.get("pending", []))
-        table.add_row(c["account_name"], c["platform"], f"[{style.get(c['verdict'], '')}]{c['verdict']}[/]",
-                      "" if c.get("score") is None else str(c["score"]), vetoes, deductions, pending)
+    rank = {"不合格": 0, "未能核验": 1, "合格": 2}
+    for card in sorted(cards, key=lambda c: (rank.get(c.verdict, 3), c.account.name)):
+        a, c = card.account, computed[card.account_id]
+        vetoes = "、".join(names.get(v, v) for v in c.vetoes)
+        deductions = "、".join(f"{names.get(k, k)} -{v}" for k, v in c.deductions.items() if v)
+        pending = "、".join(names.get(p, p) for p in c.pending)
+        table.add_row(a.name, account_platform(a), a.host_unit, f"[{style.get(c.verdict, '')}]{c.verdict}[/]",
+                      "" if c.score is None else str(c.score), vetoes, deductions,
+                      "；".join(x for x in (pending, c.note, _partial(c)) if x))
     return table
+
+
+def _partial(c) -> str:
+    """"监测覆盖 10/28 天" when the check period was only partly observed."""
+    cov = c.coverage
+    return cov["text"] if cov and cov["days"] < cov["total_days"] and c.verdict != "未能核验" else ""
 
 
 def print_summary(app: App, at: datetime, console: Console, report_dir: Path | None = None) -> None:
@@ -63,4 +75,8 @@ def print_summary(app: App, at: datetime, console: Console, report_dir: Path | N
         for path, rule in packages:
             console.print(f"  {rule or ''}  {path}", highlight=False)
     if report_dir:
-        console.print(f"\n[bold]报告 report[/]: {report_dir}", highlight=False)
+        html = Path(report_dir) / "report.html"
+        console.print(f"\n[bold]报告 report[/]: {html if html.exists() else report_dir}", highlight=False)
+        if (Path(report_dir) / "report.xlsx").exists():
+            console.print(f"  评分表 {Path(report_dir) / 'report.xlsx'}；通报草稿 {Path(report_dir) / 'tongbao.html'}",
+                          highlight=False)

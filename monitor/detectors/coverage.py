@@ -33,6 +33,13 @@ class AccountStatus:
     spans: list[tuple[datetime, datetime]] = field(default_factory=list)  # merged, sorted
     exhaustive: bool = False
     observation_id: int | None = None  # the latest ok observation, for facts
+    # Why it could not be checked, for the reader (worded by monitor.reports.wording):
+    # the latest failed fetch, and the first failure since the last success.
+    failed_outcome: str | None = None
+    failed_reason: str | None = None
+    failed_status: int | None = None
+    failed_at: datetime | None = None
+    failing_since: datetime | None = None
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """True when one successful span saw all of [start, end]. ``end`` is clipped to the
@@ -107,7 +114,14 @@ def listing_status(observations: list) -> AccountStatus:
     latest = obs[-1]
     if latest.outcome != "ok":
         why = f"最近一次抓取失败：{latest.outcome}" + (f"（{latest.reason}）" if latest.reason else "")
-        return AccountStatus(False, why)
+        since = latest.observed_at
+        for o in reversed(obs):
+            if o.outcome == "ok":
+                break
+            since = o.observed_at
+        return AccountStatus(False, why, failed_outcome=latest.outcome, failed_reason=latest.reason,
+                             failed_status=getattr(latest, "http_status", None), failed_at=latest.observed_at,
+                             failing_since=since)
     spans, exhaustive = [], False
     for o in obs:
         if o.outcome != "ok":
@@ -133,7 +147,7 @@ def load_listing_observations(session: Session, since: datetime, at: datetime,
                               account_ids: set[int] | None = None) -> dict[int, list]:
     """All listing observations in (since, at], grouped by account, in one query."""
     q = select(Observation.id, Observation.account_id, Observation.outcome, Observation.reason,
-               Observation.observed_at, Observation.covered_from, Observation.exhaustive
+               Observation.http_status, Observation.observed_at, Observation.covered_from, Observation.exhaustive
                ).where(Observation.kind.in_(LISTING_KINDS), Observation.observed_at > since,
                        Observation.observed_at <= at)
     return _grouped(session, q, Observation.account_id, account_ids)

@@ -23,7 +23,9 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
             continue
         posts = ctx.posts_in(account.id, start, end)
         kinds = Counter(p.kind for p in posts)
-        if kinds["original"]:
+        # A window with no post at all is the update rules' business (内容不更新/更新不及时):
+        # this remark is about an account that posts, but nothing of its own.
+        if kinds["original"] or not posts:
             continue
         if not status.covers(start, end):
             continue

@@ -14,7 +14,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers import expat
@@ -41,6 +41,7 @@ class LimitError(ValueError):
 class Extent:
     rows: int  # the last row with a value (0: an empty sheet)
     columns: int
+    merged: list[str] = field(default_factory=list)  # <mergeCell ref="D3:D4"/> refs, as written
 
 
 def column_letter(n: int) -> str:
@@ -181,6 +182,10 @@ def _scan_sheet(z: zipfile.ZipFile, name: str, shared: list[int]) -> Extent:
             cur.update(type=attrs.get("t"), chars=0, v="", has=False)
         elif tag in ("v", "t"):
             cur["in"] = tag
+        elif tag == "mergeCell" and attrs.get("ref"):
+            if len(extent.merged) >= MAX_ROWS:
+                raise LimitError(f"its first sheet has more than {MAX_ROWS:,} merged cells")
+            extent.merged.append(attrs["ref"])
 
     def text(data):
         if cur["in"] == "v" and cur["type"] == "s":

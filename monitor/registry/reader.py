@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 from xml.parsers import expat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from monitor.registry import limits
@@ -21,6 +21,9 @@ class RawTable:
     headers: list[str]                   # as written in the file
     header_row: int                      # 1-based, as the spreadsheet shows it
     rows: list[tuple[int, list[object]]]  # (row number, cells), blank rows left out
+    # Cells merged over several rows (one 主办单位 for a unit's accounts): (first row, last
+    # row, column index); their value has been filled down into every row of the merge.
+    merged: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 def read_table(path: str | Path) -> RawTable:
@@ -28,18 +31,23 @@ def read_table(path: str | Path) -> RawTable:
     if not p.is_file():
         raise RegistryFileError(f"{p}: no such file")
     suffix = p.suffix.lower()
+    merged: list[tuple[int, int, int]] = []
     if suffix in (".xlsx", ".xlsm"):
-        grid = _xlsx_grid(p)
+        grid, merged = _xlsx_grid(p)
     elif suffix in (".csv", ".txt", ".tsv"):
         grid = _csv_grid(p)
     elif suffix == ".xls":
         raise RegistryFileError(f"{p}: old .xls workbooks are not supported; save it as .xlsx or .csv")
     else:
         raise RegistryFileError(f"{p}: unknown file type {suffix or '(none)'}; give an .xlsx or .csv file")
-    return _find_header(p, grid)
+    table = _find_header(p, grid)
+    table.merged = [(lo, hi, col) for lo, hi, col in merged if hi > table.header_row]
+    return table
 
 
-def _xlsx_grid(p: Path) -> list[list[object]]:
+def _xlsx_grid(p: Path) -> tuple[list[list[object]], list[tuple[int, int, int]]]:
+    """The first sheet's cells, with every cell merged over several rows filled down from its
+    top cell (openpyxl gives only the top cell a value), and those merges (1-based rows)."""
     import zipfile
 
     from openpyxl import load_workbook
@@ -48,13 +56,14 @@ def _xlsx_grid(p: Path) -> list[list[object]]:
     try:
         extent = limits.check_xlsx(p)
         if not extent.rows:
-            return []
+            return [], []
         wb = load_workbook(p, read_only=True, data_only=True)
         try:
             # The checked extent, not the sheet's own <dimension>: openpyxl pads every row
             # to the dimension it claims (XFD1048576: 17 billion cells).
-            return [list(r) for r in wb.worksheets[0].iter_rows(max_row=extent.rows, max_col=extent.columns,
+            grid = [list(r) for r in wb.worksheets[0].iter_rows(max_row=extent.rows, max_col=extent.columns,
                                                                  values_only=True)]
+            return grid, _fill_merged_down(grid, extent.merged)
         finally:
             wb.close()
     except limits.LimitError as exc:
@@ -62,6 +71,28 @@ def _xlsx_grid(p: Path) -> list[list[object]]:
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError,
             expat.ExpatError) as exc:
         raise RegistryFileError(f"{p}: not a readable .xlsx workbook ({exc})") from None
+
+
+def _fill_merged_down(grid: list[list[object]], refs: list[str]) -> list[tuple[int, int, int]]:
+    """A cell merged over several rows has its value in its top cell only (the file keeps no
+    other): copy it down the merge. Returns the merges as (first row, last row, column index)."""
+    from openpyxl.utils.cell import range_boundaries
+
+    merges = []
+    for ref in refs:
+        try:
+            min_col, min_row, _, max_row = range_boundaries(ref)
+        except ValueError:
+            continue  # a malformed ref: openpyxl ignores it as well
+        if max_row == min_row or min_row > len(grid):
+            continue  # merged across columns only: nothing is missing below it
+        top = grid[min_row - 1][min_col - 1] if min_col <= len(grid[min_row - 1]) else None
+        for r in range(min_row, min(max_row, len(grid)) + 1):
+            row = grid[r - 1]
+            row.extend([None] * (min_col - len(row)))
+            row[min_col - 1] = top
+        merges.append((min_row, max_row, min_col - 1))
+    return sorted(merges)
 
 
 def _csv_grid(p: Path) -> list[list[object]]:

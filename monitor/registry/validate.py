@@ -90,8 +90,16 @@ def validate_table(table: RawTable, bases: UrlBases = UrlBases()) -> ParsedRegis
         else:
             columns[i] = col
             heading[col.attr] = h
+    for lo, hi, col in table.merged:
+        name = table.headers[col] if col < len(table.headers) and table.headers[col] else f"column {col + 1}"
+        out.warnings.append(f"rows {max(lo, table.header_row + 1)}–{hi} {name}: merged cell, its value is "
+                            "used for every row of the merge")
     seen: dict[tuple[str, str], int] = {}
     for rownum, raw in table.rows:
+        total = _summary_row(raw)
+        if total:
+            out.warnings.append(f"row {rownum}: a {total} row, not an account; ignored")
+            continue
         cellmap = {col.attr: (raw[i] if i < len(raw) else None) for i, col in columns.items()}
         values, problems, notes = _row(cellmap, heading, bases)
         values, cut = fit_row(Account.__table__, values)
@@ -114,6 +122,18 @@ def validate_table(table: RawTable, bases: UrlBases = UrlBases()) -> ParsedRegis
             out.records.append(AccountRecord(rownum, values))
             out.warnings.extend(f"row {rownum}: {n}" for n in notes)
     return out
+
+
+_SUMMARY = re.compile(r"^(合计|小计|总计|共计)[:：]?$")
+
+
+def _summary_row(raw: list[object]) -> str | None:
+    """'合计' when the row is a spreadsheet total line (合计 / 小计 / 总计 in one of its cells)."""
+    for c in raw:
+        text = re.sub(r"\s+", "", str(c)) if c is not None else ""
+        if text and _SUMMARY.match(text):
+            return text.rstrip(":：")
+    return None
 
 
 def _row(cell: dict[str, object], heading: dict[str, str], bases: UrlBases):

@@ -12,9 +12,10 @@ from sqlalchemy import select, true
 
 from monitor.app import App
 from monitor.detectors.context import Context
-from monitor.detectors.coverage import PeriodCoverage
+from monitor.detectors.coverage import AccountStatus, PeriodCoverage
 from monitor.rules import RuleSet, load_ruleset
 from monitor.scoring import aggregates
+from monitor.scoring.aggregates import UNREGISTERED, district_order
 from monitor.scoring.scorer import read_cards_in
 from monitor.scoring.selection import findings_at_clause
 from storage.models import Account, EvidencePackage, Finding, Post, ScoreCard
@@ -40,6 +41,7 @@ class AccountReport:
     last_post_before: datetime | None = None  # newest post before the timeline starts
     evidence: dict[int, Evidence] = field(default_factory=dict)  # finding id → package
     coverage: PeriodCoverage | None = None  # None for apps and 小程序
+    status: AccountStatus | None = None  # whether (and why not) it could be checked at T
 
 
 @dataclass
@@ -87,12 +89,16 @@ def load(app: App, at: datetime, account_ids: set[int] | None = None) -> ReportD
             ctx = Context(s, at, rules, app.tz, [r.account for r in reports.values()])
             for aid, cov in ctx.coverage.items():
                 reports[aid].coverage = cov
+            for aid, r in reports.items():
+                r.status = ctx.statuses.get(aid)
         for r in reports.values():
             s.expunge(r.card)  # keep account/card/finding attributes readable after the session
         s.expunge_all()
     # Problems first: an inspector reads the 不合格 accounts, then the unchecked ones.
     rank = {"不合格": 0, "未能核验": 1, "合格": 2}
-    ordered = sorted(reports.values(), key=lambda r: (rank.get(r.card.verdict, 3), r.account.district or "",
+    places = district_order([r.account for r in reports.values()], app.settings.districts)
+    ordered = sorted(reports.values(), key=lambda r: (rank.get(r.card.verdict, 3),
+                                                      places[r.account.district or UNREGISTERED],
                                                       r.account.host_unit, r.account.name))
     return ReportData(at, app.tz, rules, ordered, agg, evidence_dir)
 

@@ -13,6 +13,7 @@ from monitor.reports.wording import (
     account_platform,
     facts_text,
     fmt_date,
+    fmt_period,
     fmt_time,
     rectify_deadline,
 )
@@ -30,8 +31,7 @@ def _common(data: ReportData) -> dict:
     period = data.period
     return {
         "at_text": fmt_time(data.at, data.tz),
-        "period_text": (f"{period[0].astimezone(data.tz):%Y-%m-%d}至{period[1].astimezone(data.tz):%Y-%m-%d}"
-                        if period else "—"),
+        "period_text": fmt_period(period[0], period[1], data.tz) if period else "—",
         "total": data.aggregates["total"],
         "pct": pct,
     }
@@ -40,7 +40,7 @@ def _common(data: ReportData) -> dict:
 def render_report(data: ReportData, views: list[AccountView]) -> str:
     css = (Path(__file__).with_name("templates") / "base.css").read_text(encoding="utf-8")
     return _env.get_template("report.html").render(
-        title=f"政务新媒体检查报告（{data.at.astimezone(data.tz):%Y-%m-%d}）",
+        title=f"政务新媒体检查报告（{fmt_date(data.at.astimezone(data.tz))}）",
         rules_source=data.rules.source or data.rules.name,
         by_district=data.aggregates["by_district"], by_host_unit=data.aggregates["by_host_unit"],
         accounts=views, css=css, veto_days=data.rules.params.veto_days,

@@ -49,9 +49,11 @@ def weeks_between(start: datetime, end: datetime, tz: ZoneInfo) -> list[tuple[da
 
 
 def timeline_svg(posts: list[tuple[datetime, str]], start: datetime, end: datetime, tz: ZoneInfo,
-                 last_before: datetime | None = None, min_gap_days: int | None = 14, label: str = "") -> str:
-    """``posts``: (published_at, kind) pairs; ``min_gap_days`` None shades no silences.
-    Returns one <svg> element."""
+                 last_before: datetime | None = None, min_gap_days: int | None = 14, label: str = "",
+                 judged_from: datetime | None = None) -> str:
+    """``posts``: (published_at, kind) pairs; ``min_gap_days`` None shades no silences;
+    silences are looked for from ``judged_from`` (default ``start``: e.g. the day a new account
+    was opened). Returns one <svg> element."""
     weeks = weeks_between(start, end, tz)
     x0, x1 = weeks[0][0], max(weeks[-1][1], end)
     span = (x1 - x0).total_seconds() or 1.0
@@ -70,7 +72,7 @@ def timeline_svg(posts: list[tuple[datetime, str]], start: datetime, end: dateti
     base = TOP + plot_h
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="{WIDTH}" height="{HEIGHT}" '
              f'viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(label)} 发布时间线">']
-    gaps = silences([t for t, _ in posts], start, end, last_before, min_gap_days) if min_gap_days else []
+    gaps = silences([t for t, _ in posts], judged_from or start, end, last_before, min_gap_days) if min_gap_days else []
     for g in gaps:
         gx0, gx1 = x(max(g.start, x0)), x(min(g.end, x1))
         parts.append(f'<rect class="gap" x="{gx0:.1f}" y="{TOP}" width="{max(gx1 - gx0, 1):.1f}" height="{plot_h}" '

@@ -1,17 +1,165 @@
-"""Chinese wording shared by alerts, reports and the 通报 draft: times, platforms, rules,
-deadlines. One place, so a message and the report never describe a finding differently."""
+"""Every word a non-technical reader sees, in one table: failure reasons, states, outcomes,
+platforms, channels, times. The report, the xlsx, the 通报, the alerts and the CLI's tables
+all word things through here, so they never describe one fact differently; JSON output keeps
+the raw codes.
+
+A failure reason, wherever it is stored (``Observation.reason``, ``AppCheck.reason``,
+``CheckResult.fail``), is ``"<code>"`` or ``"<code>: <technical detail>"`` with ``code`` a
+lower_snake ASCII word. Adding a reason is one line in ``REASONS``;
+``tests/test_wording.py`` finds every code the code base emits and fails on one without a
+wording here. The technical detail is for operators (JSON, logs, ``monitor inspect``) and
+never reaches official text, except an HTTP status, which inspectors quote.
+"""
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from monitor.detectors.applicability import closing_with_notice
 from monitor.registry.columns import platform_label
 from monitor.rules import Rule, RuleSet
 from storage.models import Account
 
 RECTIFY_DAYS = 10  # 通报 rectification deadline (NT-90 Annex 3: 10 days after the 通报)
+
 GROUP_ZH = {"veto": "单项否决", "deduction": "扣分", "advisory": "合规提示"}
-STATE_ZH = {"auto": "系统判定", "suspected": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+STATE_ZH = {"auto": "自动判定", "suspected": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+
+# Outcomes of a listing observation (Weibo timeline, WeChat feed …) and of an app channel check.
+OUTCOME_ZH = {
+    "ok": "正常",
+    "blocked": "被平台限流或要求验证",
+    "not_found": "账号页面不存在",
+    "error": "采集出错",
+    "fail": "无法使用",
+    "not_listed": "未上架",
+    "unknown": "结果无法确定",
+}
+
+# Registry platform codes; WeChat accounts are worded with their kind (platform_zh).
+PLATFORM_ZH = {
+    "weibo": "新浪微博",
+    "wechat": "微信公众号",
+    "app": "移动客户端APP",
+    "toutiao": "今日头条",
+    "douyin": "抖音",
+    "kuaishou": "快手",
+    "other": "其他",
+}
+
+# App check channels (AppCheck.channel): the official download URL, then the stores.
+CHANNEL_ZH = {
+    "download": "官方下载地址",
+    "landing": "下载页",
+    "apple": "苹果App Store",
+    "yyb": "应用宝",
+    "huawei": "华为应用市场",
+    "xiaomi": "小米应用商店",
+    "vivo": "vivo应用商店",
+    "oppo": "OPPO软件商店",
+    "honor": "荣耀应用市场",
+}
+
+# Failure-reason codes → what an inspector reads. Worded to follow a channel or account name
+# ("官方下载地址返回网页而非安装包", "如东气象：请求超时").
+REASONS: dict[str, str] = {
+    # ── common to every channel ────────────────────────────────────────────
+    "timeout": "请求超时",
+    "dns": "域名无法解析",
+    "connection_refused": "服务器拒绝连接",
+    "network": "网络连接失败",
+    "rate_limited": "被平台限流",
+    "captcha": "平台要求验证码",
+    "http_4xx": "返回错误页面",
+    "http_5xx": "服务器出错",
+    "check_error": "检查程序出错",
+    "browser_error": "浏览器打开失败",
+    "short_body": "返回内容不完整",
+    "refused_by_policy": "出站策略拒绝访问该地址（非公网地址）",
+    "over_limit": "文件过大，超出检查上限",
+    # ── apps (w17: spiders/appcheck/) ──────────────────────────────────────
+    "not_found": "地址不存在（已失效）",
+    "range_inconsistent": "服务器分段下载的应答前后不一致",
+    "too_large": "安装包超出检查的大小上限",
+    "no_size": "服务器未告知文件大小",
+    "store_links_only": "下载页只提供应用商店链接",
+    "login_redirect": "跳转到登录页面，无法直接下载",
+    "expired_link": "下载链接已过期",
+    "html_not_apk": "返回网页而非安装包",
+    "empty_file": "安装包为空文件",
+    "truncated": "安装包不完整",
+    "not_apk": "下载的文件不是安卓安装包",
+    "unsigned": "安装包未签名",
+    "not_installable": "安装包无法在新版安卓系统上安装",
+    "package_mismatch": "应用包名与登记不符",
+    "corrupt": "安装包已损坏",
+    "store_offline": "应用已下架或暂停下载",
+    "not_in_store": "应用商店中未找到该应用",
+    "not_in_cn_store": "中国区应用商店中未找到该应用",
+    "store_unexpected": "应用商店返回了无法识别的内容",
+    "store_error": "应用商店返回错误",
+    "store_http_error": "应用商店返回错误页面",
+    "store_not_json": "应用商店返回验证页面或错误页面",
+    "no_adapter": "暂不支持该应用商店",
+    "no_channels": "登记表未填写下载地址或应用商店",
+    "all_channels_unknown": "各下载渠道的检查结果均无法确定",
+    # ── WeChat (w16: spiders/wechat*) ──────────────────────────────────────
+    "feed_unavailable": "订阅源无法访问",
+    "feed_invalid": "订阅源内容无法识别",
+    "feed_empty": "订阅源中没有文章",
+    "articles_unverifiable": "文章页面无法读取，发布时间无法确认",
+    "untimed_articles": "最新文章缺少可信的发布时间",
+    # ── Weibo (w15: spiders/weibo*) ────────────────────────────────────────
+    "bad_uid": "登记的账号ID不是有效的微博UID",
+    "visitor_wall": "被微博访客验证拦截",
+    "login_required": "微博要求登录",
+    "redirect_loop": "页面反复跳转",
+    "layout_changed": "平台页面结构变化，无法读取",
+    "not_json": "平台返回内容无法识别",
+    "http_error": "平台返回错误",
+}
+
+_CODE = re.compile(r"^([a-z][a-z0-9_]*)(?::\s*(.*))?$", re.S)
+_HTTP = re.compile(r"\bHTTP (\d{3})\b")
+
+
+def reason_code(reason: str | None) -> str | None:
+    """The code of a stored failure reason (``"truncated: got 10 of 20 bytes"`` → ``truncated``);
+    None when the reason does not follow the convention."""
+    if not reason:
+        return None
+    m = _CODE.match(reason.strip())
+    return m.group(1) if m else None
+
+
+def reason_zh(reason: str | None, outcome: str | None = None, http_status: int | None = None) -> str:
+    """A stored failure reason in the reader's words. An unknown code (or free text) falls back
+    to the outcome's wording, never to the raw text; an HTTP status is kept, inspectors quote it."""
+    code = reason_code(reason)
+    text = REASONS.get(code or "") or OUTCOME_ZH.get(outcome or "", "") or "采集失败"
+    status = http_status
+    if status is None and reason:
+        m = _HTTP.search(reason)
+        status = int(m.group(1)) if m else None
+    if status and status >= 400 and "HTTP" not in text:
+        text = f"{text}（HTTP {status}）"
+    return text
+
+
+def outcome_zh(outcome: str | None) -> str:
+    return OUTCOME_ZH.get(outcome or "", outcome or "")
+
+
+def channel_zh(channel: str | None) -> str:
+    return CHANNEL_ZH.get(channel or "", channel or "")
+
+
+def platform_zh(platform: str, wechat_kind: str | None = None) -> str:
+    """新浪微博, 微信订阅号 …; a WeChat account of unrecorded kind is 微信公众号."""
+    if platform == "wechat" and wechat_kind:
+        return platform_label(platform, wechat_kind)
+    return PLATFORM_ZH.get(platform, platform)
 
 
 def zone_name(tz: ZoneInfo) -> str:
@@ -19,17 +167,29 @@ def zone_name(tz: ZoneInfo) -> str:
 
 
 def fmt_time(value: datetime | str | None, tz: ZoneInfo, with_zone: bool = True) -> str:
-    """'2026-11-05 10:00（北京时间）'; accepts the ISO strings findings keep in their facts."""
+    """'2026年11月24日 02:00（北京时间）'; accepts the ISO strings findings keep in their facts."""
     if value is None or value == "":
         return "无记录"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    text = value.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    local = value.astimezone(tz)
+    text = f"{fmt_date(local.date())} {local:%H:%M}"
     return f"{text}（{zone_name(tz)}）" if with_zone else text
 
 
-def fmt_date(d: date) -> str:
+def fmt_date(d: date | datetime) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def fmt_day(value: datetime | str, tz: ZoneInfo) -> str:
+    """The local calendar day of an instant: '2026年11月24日'."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return fmt_date(value.astimezone(tz).date())
+
+
+def fmt_period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
+    return f"{fmt_day(start, tz)}至{fmt_day(end, tz)}"
 
 
 def rectify_deadline(at: datetime, tz: ZoneInfo) -> date:
@@ -37,7 +197,7 @@ def rectify_deadline(at: datetime, tz: ZoneInfo) -> date:
 
 
 def account_platform(account: Account) -> str:
-    return platform_label(account.platform, account.wechat_kind)
+    return platform_zh(account.platform, account.wechat_kind)
 
 
 def rule_title(ruleset: RuleSet, rule_id: str) -> str:
@@ -59,31 +219,84 @@ def days_text(days: float | int | None) -> str:
     return "无记录" if days is None else f"{int(days)}天"
 
 
+def check_text(check: dict, tz: ZoneInfo) -> str:
+    """One app channel check: '官方下载地址安装包不完整（2026年11月24日 02:00检查）'."""
+    channel = channel_zh(check.get("channel"))
+    outcome = check.get("outcome")
+    if outcome == "ok":
+        said = f"{channel}正常"
+    elif outcome == "not_listed" and reason_code(check.get("reason")) not in REASONS:
+        said = f"{channel}{OUTCOME_ZH['not_listed']}"
+    else:
+        said = f"{channel}{reason_zh(check.get('reason'), outcome)}"
+    if check.get("checked_at"):
+        said += f"（{fmt_time(check['checked_at'], tz, with_zone=False)}检查）"
+    return said
+
+
 def facts_text(facts: dict, tz: ZoneInfo) -> str:
     """The facts a reader needs, in one sentence (last post and days silent first)."""
     parts = []
     if "latest_post_at" in facts:
-        parts.append(f"最近一次更新：{fmt_time(facts.get('latest_post_at'), tz)}")
+        parts.append(f"最近一次更新：{fmt_time(facts.get('latest_post_at'), tz, with_zone=False)}")
         if facts.get("days_silent") is not None:
             parts.append(f"已连续{int(facts['days_silent'])}天未更新")
     if isinstance(facts.get("week"), list) and len(facts["week"]) == 2:
-        start = datetime.fromisoformat(facts["week"][0]).astimezone(tz)
-        end = datetime.fromisoformat(facts["week"][1]).astimezone(tz) - timedelta(seconds=1)
-        parts.append(f"{start:%Y-%m-%d}至{end:%Y-%m-%d}当周无更新")
+        start = datetime.fromisoformat(facts["week"][0])
+        end = datetime.fromisoformat(facts["week"][1]) - timedelta(seconds=1)
+        parts.append(f"{fmt_period(start, end, tz)}当周无更新")
+    if isinstance(facts.get("window"), list) and len(facts["window"]) == 2 and "reposts" in facts:
+        start, end = (datetime.fromisoformat(x) for x in facts["window"])
+        parts.append(f"{fmt_period(start, end, tz)}发布{facts.get('posts', 0)}条，均非原创"
+                     + (f"（其中{facts['unknown_kind']}条无法判断是否原创）" if facts.get("unknown_kind") else ""))
     if facts.get("kind") == "服务号" and "average_per_week" in facts:
         parts.append(f"服务号检查期{facts.get('weeks')}周共发布{facts.get('posts')}次，平均每周{facts['average_per_week']}次")
     if facts.get("problem"):
         parts.append(str(facts["problem"]))
+    if facts.get("note"):
+        parts.append(str(facts["note"]))
+    if facts.get("excerpt"):
+        when = f"{fmt_time(facts['published_at'], tz, with_zone=False)}发布的" if facts.get("published_at") else ""
+        parts.append(f"{when}内容含商业广告：{str(facts['excerpt'])[:80]}")
     for key in ("verified_reason", "认证主体"):
         if facts.get(key):
             parts.append(f"认证信息：{facts[key]}" + (f"（来源：{facts['认证信息来源']}）" if facts.get("认证信息来源") else ""))
     checks = facts.get("confirming_checks") or ([facts["failing"]] if isinstance(facts.get("failing"), dict) else [])
     for c in checks[:3]:
         if isinstance(c, dict):
-            said = [str(c[k]) for k in ("channel", "outcome", "reason") if c.get(k)]
-            if c.get("checked_at"):
-                said.append(fmt_time(c["checked_at"], tz, with_zone=False))
-            parts.append("、".join(said))
+            parts.append(check_text(c, tz))
     if facts.get("interaction_closed"):
         parts.append("评论/留言/私信功能已关闭")
     return "；".join(parts)
+
+
+def unverifiable_text(status, tz: ZoneInfo) -> str:
+    """Why an account is 未能核验 and since when, from its AccountStatus."""
+    if status is None or status.failed_at is None:
+        return "未能核验：检查期内没有成功的采集记录，不作合格或不合格判定，系统将继续重试。"
+    what = reason_zh(status.failed_reason, status.failed_outcome, status.failed_status)
+    text = f"未能核验：最近一次采集（{fmt_time(status.failed_at, tz, with_zone=False)}）{what}"
+    if status.failing_since is not None and status.failing_since < status.failed_at:
+        text += f"，自{fmt_time(status.failing_since, tz, with_zone=False)}起连续采集失败"
+    return text + "。不作合格或不合格判定，系统将继续重试。"
+
+
+def lifecycle_notes(account: Account, at: datetime, period_start: datetime, tz: ZoneInfo,
+                    min_age_days: int) -> list[str]:
+    """What the registry says that changes which rules apply: closed with a 停更公告, or opened
+    inside the check period."""
+    notes = []
+    day = at.astimezone(tz).date()
+    if account.lifecycle in ("关停", "注销"):
+        if closing_with_notice(account, at, tz):
+            notes.append(f"已关停：{fmt_date(account.stop_notice_on)}发布停更公告，此后不再检查更新情况。")
+        else:
+            notes.append("备案状态为关停，但未登记停更公告日期，仍按规定检查更新情况。")
+    if account.opened_on is not None and period_start.astimezone(tz).date() < account.opened_on <= day:
+        age = (day - account.opened_on).days
+        note = f"新开设账号：{fmt_date(account.opened_on)}开设，开设前的时间不作检查"
+        if age < min_age_days:
+            note += f"；开设不足{min_age_days}天，不作“内容不更新”判定"
+        notes.append(note + "。")
+    return notes
+

@@ -9,7 +9,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from monitor.reports.data import ReportData
-from monitor.reports.view import rule_label
+from monitor.reports.view import account_notes, rule_label
 from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, facts_text, fmt_time
 from monitor.sheets import save_workbook
 
@@ -35,7 +35,7 @@ def _score_sheet(ws, data: ReportData) -> None:
     ws.title = "评分表"
     vetoes = data.rules.group("veto")
     deductions = data.rules.group("deduction")
-    tail = ["得分", "结论", "待复核"]
+    tail = ["得分", "结论", "待复核", "说明"]
     ncols = len(BASE_COLUMNS) + len(vetoes) + len(deductions) + len(tail)
     ws.cell(1, 1, f"{data.rules.name}评分表（监测时间点 {fmt_time(data.at, data.tz)}）").font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
@@ -72,11 +72,13 @@ def _score_sheet(ws, data: ReportData) -> None:
         values = [i, a.name, account_platform(a), a.host_unit, a.district or ""]
         values += ["否决" if v.id in card.vetoes else None for v in vetoes]
         values += [int(card.deductions.get(d.id) or 0) or None for d in deductions]
-        values += [card.score, card.verdict, "、".join(rule_label(data, p)[0] for p in card.pending) or None]
+        values += [card.score, card.verdict, "、".join(rule_label(data, p)[0] for p in card.pending) or None,
+                   "\n".join(account_notes(data, r)) or None]
         ws.append(values)
-        verdict_cell = ws.cell(ws.max_row, ncols - 1)
+        ws.cell(ws.max_row, ncols).alignment = WRAP
+        verdict_cell = ws.cell(ws.max_row, ncols - 2)
         verdict_cell.fill = FAIL if card.verdict == "不合格" else PASS if card.verdict == "合格" else PatternFill()
-    widths = [6, 22, 12, 24, 10] + [14] * (len(vetoes) + len(deductions)) + [8, 10, 16]
+    widths = [6, 22, 12, 24, 10] + [14] * (len(vetoes) + len(deductions)) + [8, 10, 16, 50]
     for idx, w in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(idx)].width = w
     ws.freeze_panes = "C4"

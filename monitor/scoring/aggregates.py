@@ -26,6 +26,18 @@ def _tally(cards) -> dict:
     }
 
 
+def district_order(accounts, configured: list[str] | tuple[str, ...] = ()) -> dict[str, int]:
+    """属地 → its place in reports: the configured administrative order (``districts``) first,
+    then the order the registry gave them (first account imported), never character codes."""
+    order = {d: i for i, d in enumerate(configured)}
+    for a in sorted(accounts, key=lambda a: a.id):
+        order.setdefault(a.district or UNREGISTERED, len(order))
+    return order
+
+
+UNREGISTERED = "未填写"
+
+
 def aggregates(app, at: datetime | str | None = None) -> dict:
     """Per 主办单位 and per 属地 at T, from the stored score cards (scored first if none)."""
     at = app.at(at)
@@ -36,10 +48,11 @@ def aggregates(app, at: datetime | str | None = None) -> dict:
     by_host, by_district = defaultdict(list), defaultdict(list)
     for c in cards:
         by_host[c.account.host_unit].append(c)
-        by_district[c.account.district or "未填写"].append(c)
+        by_district[c.account.district or UNREGISTERED].append(c)
+    rank = district_order([c.account for c in cards], app.settings.districts)
     return {
         "at": at.isoformat(),
         "total": _tally(cards),
         "by_host_unit": [{"host_unit": k, **_tally(v)} for k, v in sorted(by_host.items())],
-        "by_district": [{"district": k, **_tally(v)} for k, v in sorted(by_district.items())],
+        "by_district": [{"district": k, **_tally(v)} for k, v in sorted(by_district.items(), key=lambda kv: rank[kv[0]])],
     }

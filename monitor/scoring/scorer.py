@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from monitor.detectors.context import Context
 from monitor.detectors.coverage import UNVERIFIABLE, AccountStatus
+from monitor.reports.wording import unverifiable_text
 from monitor.rules import RuleSet, load_ruleset
 from monitor.scoring.selection import findings_at_clause
 from storage.models import Account, Finding, ScoreCard
@@ -35,6 +36,7 @@ class Card:
     finding_ids: list[int] = field(default_factory=list)
     reason: str = ""
     coverage: dict | None = None  # PeriodCoverage.as_dict() for publishing accounts
+    note: str = ""  # why it is 未能核验, in the reader's words (tables; JSON keeps ``reason``)
 
 
 def score_findings(findings: list, status: AccountStatus, ruleset: RuleSet) -> Card:
@@ -87,6 +89,9 @@ def compute_cards(app, at: datetime, ruleset: RuleSet | None = None, account_ids
                     for a in ctx.accounts}
         for aid, cov in ctx.coverage.items():
             computed[aid].coverage = cov.as_dict()
+        for aid, c in computed.items():
+            if c.verdict == UNVERIFIABLE:
+                c.note = unverifiable_text(ctx.statuses[aid], app.tz)
         q = select(ScoreCard.account_id, ScoreCard.id).where(ScoreCard.at == at)
         if account_ids is not None:
             q = q.where(ScoreCard.account_id.in_(account_ids))

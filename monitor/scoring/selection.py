@@ -35,3 +35,18 @@ def shown_at(app, at: str | datetime | None) -> datetime:
         return app.at(at)
     with app.session() as s:
         return app.at(latest_detection_at(s))
+
+
+def cycle_ran(session, at: datetime) -> bool:
+    """Did detection (a cycle, or the detect stage) run for T? Its findings, runs or score
+    cards are the only things a report or a score of T may rest on."""
+    from sqlalchemy import select
+
+    from storage.models import Run, ScoreCard
+
+    for q in (select(Run.id).where(Run.at == at, Run.kind == "detect", Run.outcome == "ok"),
+              select(Finding.id).where(Finding.at == at, Finding.source != "manual"),
+              select(ScoreCard.id).where(ScoreCard.at == at)):
+        if session.scalar(q.limit(1)) is not None:
+            return True
+    return False

@@ -230,7 +230,7 @@ class AppsSpider(AccountSpider):
         if not results:
             outcome, reason = "error", "no_channels: neither 下载地址 nor 应用商店 registered"
         elif all(o == R.UNKNOWN for o in outcomes.values()):
-            outcome, reason = "error", "all channels could not be checked"
+            outcome, reason = "error", "all_channels_unknown: no channel gave a definite answer"
         else:
             outcome, reason = "ok", None
         main = results[0][1] if results else None

@@ -5,9 +5,7 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from sqlalchemy import inspect
-
-from monitor.cli.common import console, err_console, fail, get_app, print_json
+from monitor.cli.common import console, err_console, fail, print_json, ready_app
 
 
 class ListFormat(str, Enum):
@@ -17,10 +15,7 @@ class ListFormat(str, Enum):
 
 def _ready_app():
     """The app, refusing clearly when ``monitor init`` has not been run on its database."""
-    a = get_app()
-    if not inspect(a.engine).has_table("accounts"):
-        fail(f"the database {a.settings.database_url} has no tables yet: run `monitor init` first")
-    return a
+    return ready_app(readonly=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -67,7 +62,7 @@ def register(app: typer.Typer) -> None:
         from rich.table import Table
 
         from monitor.registry import account_dict, list_accounts
-        from monitor.registry.columns import platform_label
+        from monitor.reports.wording import account_platform
 
         with _ready_app().session() as s:
             accounts = list_accounts(s, platform, district)
@@ -78,7 +73,7 @@ def register(app: typer.Typer) -> None:
             for heading in ("ID", "名称", "平台", "主办单位", "属地", "账号ID", "备案状态", "管理员"):
                 t.add_column(heading, overflow="fold")  # wrap, never cut: ids must stay copyable
             for x in accounts:
-                t.add_row(str(x.id), x.name, platform_label(x.platform, x.wechat_kind), x.host_unit,
+                t.add_row(str(x.id), x.name, account_platform(x), x.host_unit,
                           x.district or "", x.platform_id, x.lifecycle, x.manager or "")
         console.print(t)
         console.print(f"{len(accounts)} account(s)", highlight=False)

@@ -18,27 +18,6 @@ class Format(str, Enum):
     json = "json"
 
 
-def _summary(facts: dict) -> str:
-    """The one or two facts a reviewer reads first."""
-    parts = []
-    if facts.get("latest_post_at") is not None or "days_silent" in facts:
-        parts.append(f"最近发布 {facts.get('latest_post_at') or '无'}")
-        if facts.get("days_silent") is not None:
-            parts.append(f"{facts['days_silent']:g} 天未更新")
-    if "week" in facts:
-        parts.append(f"周 {facts['week'][0][:10]} 无更新")
-    if "average_per_week" in facts:
-        parts.append(f"{facts['posts']} 篇 / {facts['weeks']} 周")
-    for key in ("problem", "note", "excerpt"):
-        if facts.get(key):
-            parts.append(str(facts[key])[:60])
-    if "failing" in facts:
-        parts.append(f"{facts['failing']['channel']} {facts['failing']['outcome']}")
-    if "unknown_kind" in facts:
-        parts.append(f"{facts['posts']} 篇, 未识别 {facts['unknown_kind']}")
-    return "；".join(parts)
-
-
 def register(app: typer.Typer) -> None:
     grp = typer.Typer(help="Findings at T: list them, or add one only a person can judge.",
                       invoke_without_command=True)
@@ -61,19 +40,22 @@ def register(app: typer.Typer) -> None:
 
         if state and state not in STATES:
             fail(f"--state must be one of {', '.join(STATES)}, not {state!r}", code=2)
-        a, t = app_at(at, newest_detected=True)
+        a, t = app_at(at, newest_detected=True, cycle_required=True)
         ruleset = load_ruleset(a.settings)
-        rows = [finding_json(f, ruleset, a.tz)
-                for f in list_findings(a, t, rule=rule, state=state, district=district, ruleset=ruleset)]
+        found = list_findings(a, t, rule=rule, state=state, district=district, ruleset=ruleset)
+        rows = [finding_json(f, ruleset, a.tz) for f in found]
         if fmt == Format.json:
             print_json(rows)
             return
-        table = Table(title=f"检查发现  监测时间点 {t.isoformat()}  ({len(rows)})")
-        for col in ("ID", "账号", "平台", "属地", "指标", "规则", "状态", "事实"):
+        from monitor.reports.wording import STATE_ZH, account_platform, facts_text, fmt_time
+
+        table = Table(title=f"检查发现  监测时间点 {fmt_time(t, a.tz)}（{len(rows)}项）")
+        for col in ("ID", "账号", "平台", "属地", "检查指标", "规则", "状态", "事实"):
             table.add_column(col, overflow="fold")
-        for r in rows:
-            table.add_row(str(r["id"]), r["account_name"], r["platform"], r["district"] or "",
-                          r["rule_name"] or "", r["rule"], r["state"], _summary(r["facts"]))
+        for f, r in zip(found, rows):
+            table.add_row(str(r["id"]), r["account_name"], account_platform(f.account),
+                          r["district"] or "", r["rule_name"] or "", r["rule"], STATE_ZH.get(r["state"], r["state"]),
+                          facts_text(r["facts"], a.tz))
         console.print(table)
 
     @grp.command("add")

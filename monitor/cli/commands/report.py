@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         """Write report.html (self-contained), report.xlsx (Annex 2 layout) and tongbao.html."""
         from monitor.reports import write_report
 
-        a, t = app_at(at, newest_detected=True)
+        a, t = app_at(at, newest_detected=True, cycle_required=True)
         folder = out or Path(a.settings.report_dir) / t.strftime("%Y%m%dT%H%M")
         try:
             paths = write_report(a, t, folder)

@@ -2,13 +2,24 @@ from typing import List
 
 import typer
 
-from monitor.cli.common import app_at, fail
+from monitor.cli.common import app_at, fail, warn_mixed_targets
 
 
 def _run(stages: list[str] | None, at: str | None) -> None:
     from monitor.cycle import CycleBusy, run_cycle
 
     a, t = app_at(at)
+    if not stages or "crawl" in stages:
+        warn_mixed_targets(a)
+        from sqlalchemy import func, select
+
+        from storage.models import Account
+
+        with a.session() as s:
+            active = s.scalar(select(func.count()).select_from(Account).where(Account.lifecycle != "注销"))
+        if not active:
+            fail("no accounts are registered in this database, so there is nothing to check: "
+                 "import the registry first (monitor accounts import FILE.xlsx)", code=1)
     try:
         result = run_cycle(a, t, stages)
     except CycleBusy as exc:

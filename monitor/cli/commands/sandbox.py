@@ -31,8 +31,14 @@ def register(app: typer.Typer) -> None:
             world = World(sc, Faults.parse(faults), log_file=Path(log) if log else None, keep_log=not accounts)
         except ValueError as exc:
             fail(str(exc), code=2)
+        from monitor.sandbox.settings_toml import sandbox_toml
+
         srv = SandboxServer(world, host, port).start()
         console.print(f"sandbox: {srv.url}  scenario={sc.name} accounts={len(sc)} at={sc.at.isoformat()}", highlight=False)
+        console.print("\nTo point the product at it, put these lines in monitor.toml (or pass them with --config):\n",
+                      highlight=False)
+        console.print(sandbox_toml(srv.url), highlight=False, markup=False, soft_wrap=True)
+        console.print("Ctrl-C stops the sandbox.", highlight=False)
         try:
             while True:
                 time.sleep(3600)

@@ -5,8 +5,6 @@ from enum import Enum
 from pathlib import Path
 
 import typer
-from rich.table import Table
-
 from monitor.cli.common import app_at, console, fail, print_json
 
 
@@ -16,21 +14,11 @@ class Format(str, Enum):
     xlsx = "xlsx"
 
 
-def coverage_text(card: dict) -> str:
-    """"10/28 天": days of the check period observed (empty for apps and 小程序)."""
-    cov = card.get("coverage")
-    return f"{cov['days']}/{cov['total_days']} 天" if cov else ""
-
-
-def partial_coverage(card: dict) -> str:
-    """"监测覆盖 10/28 天" when the period was only partly observed (the table is narrow)."""
-    cov = card.get("coverage")
-    return cov["text"] if cov and cov["days"] < cov["total_days"] and card["verdict"] != "未能核验" else ""
-
-
-def write_xlsx(cards: list[dict], agg: dict, names: dict[str, str], out: Path) -> None:
+def write_xlsx(cards: list, computed: dict, agg: dict, names: dict[str, str], out: Path) -> None:
+    """``cards``: ScoreCard rows with their account; ``computed``: account id → Card."""
     from openpyxl import Workbook
 
+    from monitor.reports.wording import account_platform
     from monitor.sheets import save_workbook
 
     wb = Workbook()
@@ -38,11 +26,13 @@ def write_xlsx(cards: list[dict], agg: dict, names: dict[str, str], out: Path) -
     ws.title = "评分"
     ws.append(["名称", "平台", "账号ID", "主办单位", "属地", "结论", "得分", "单项否决", "扣分项", "待复核", "监测覆盖",
                "说明"])
-    for c in cards:
-        ws.append([c["account_name"], c["platform"], c["platform_id"], c["host_unit"], c["district"],
-                   c["verdict"], c["score"], "、".join(names.get(v, v) for v in c["vetoes"]),
-                   "、".join(f"{names.get(k, k)} -{v}" for k, v in c["deductions"].items()),
-                   "、".join(names.get(p, p) for p in c["pending"]), coverage_text(c), c.get("reason", "")])
+    for card in cards:
+        a, c = card.account, computed[card.account_id]
+        cov = f"{c.coverage['days']}/{c.coverage['total_days']} 天" if c.coverage else ""
+        ws.append([a.name, account_platform(a), a.platform_id, a.host_unit, a.district,
+                   c.verdict, c.score, "、".join(names.get(v, v) for v in c.vetoes),
+                   "、".join(f"{names.get(k, k)} -{v}" for k, v in c.deductions.items()),
+                   "、".join(names.get(p, p) for p in c.pending), cov, c.note])
     for title, key, label in (("按主办单位", "by_host_unit", "主办单位"), ("按属地", "by_district", "属地")):
         sheet = wb.create_sheet(title)
         sheet.append([label, "账号数", "已核验", "合格", "不合格", "未能核验", "合格率", "单项否决账号数"])
@@ -62,18 +52,13 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Score every account at T exactly as Annex 2 does and store the score cards."""
         from monitor.rules import load_ruleset
-        from monitor.scoring import aggregates, score_json
+        from monitor.scoring import aggregates, compute_cards, score_json
 
-        a, t = app_at(at, newest_detected=True)
+        a, t = app_at(at, newest_detected=True, cycle_required=True)
         if fmt == Format.xlsx and out is None:
             fail("--format xlsx needs --out FILE.xlsx", code=2)
-        cards = score_json(a, t)
-        names = {r.id: r.name_zh for r in load_ruleset(a.settings)}
-        if fmt == Format.xlsx:
-            write_xlsx(cards, aggregates(a, t), names, out)
-            console.print(f"wrote {len(cards)} score cards to {out}", highlight=False)
-            return
         if fmt == Format.json:
+            cards = score_json(a, t)
             if out:
                 import json
 
@@ -82,16 +67,15 @@ def register(app: typer.Typer) -> None:
             else:
                 print_json(cards)
             return
-        table = Table(title=f"政务新媒体检查评分  监测时间点 {t.isoformat()}")
-        for col in ("账号", "平台", "主办单位", "结论", "得分", "单项否决", "扣分", "待复核"):
-            table.add_column(col, overflow="fold")
-        for c in cards:
-            table.add_row(c["account_name"], c["platform"], c["host_unit"], c["verdict"],
-                          "" if c["score"] is None else str(c["score"]),
-                          "、".join(names.get(v, v) for v in c["vetoes"]),
-                          "、".join(f"{names.get(k, k)} -{v}" for k, v in c["deductions"].items()),
-                          "；".join(x for x in ("、".join(names.get(p, p) for p in c["pending"]) or c.get("reason") or "",
-                                                partial_coverage(c)) if x))
+        if fmt == Format.xlsx:
+            rows, computed = compute_cards(a, t)
+            names = {r.id: r.name_zh for r in load_ruleset(a.settings)}
+            write_xlsx(rows, computed, aggregates(a, t), names, out)
+            console.print(f"wrote {len(rows)} score cards to {out}", highlight=False)
+            return
+        from monitor.cycle.summary import score_table
+
+        table = score_table(a, t)
         if out:
             with out.open("w", encoding="utf-8") as fh:
                 from rich.console import Console

@@ -1,0 +1,139 @@
+"""One wording table: every failure-reason code the code base can emit has Chinese words, and
+the words a reader sees are the table's."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from monitor.reports import wording
+from monitor.reports.wording import REASONS, fmt_time, reason_code, reason_zh
+from tests.fixtures.core import T, TZ
+
+ROOT = Path(__file__).resolve().parents[1]
+SCANNED = ("spiders", "monitor")
+# The sandbox answers HTTP with reason phrases ("I'm a teapot"): those are not our reasons.
+NOT_OURS = ("monitor/sandbox/",)
+# Modules that still store free text as the reason; it is worded by the observation's outcome
+# and HTTP status (never shown raw). Their owners move them to "<code>: <detail>" and delete
+# the line here.
+FREE_TEXT = {
+    "spiders/spiders/weibo.py",  # w15
+    "spiders/weibo/payload.py",  # w15
+    "spiders/wechat/timing.py",  # w16
+    "spiders/spiders/wechat.py",  # w16
+}
+# Calls whose argument N is a failure reason: methods (result.fail(…)) and constructors.
+REASON_METHODS = {"fail": 0, "unknown": 0, "_finish": 2}
+REASON_CALLS = {"StoreUnusable": 0, "TransportError": 0, "Classified": 1, "FeedVerdict": 1}
+
+
+# Modules whose UPPER_CASE = "code" constants are reason codes, used as r.X wherever they are emitted.
+REASON_CONSTANTS = ("spiders/appcheck/result.py",)
+
+
+def _constants() -> dict[str, str]:
+    out = {}
+    for rel in REASON_CONSTANTS:
+        tree = ast.parse((ROOT / rel).read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                targets = [t for t in node.targets]
+                for t in targets:
+                    names = t.elts if isinstance(t, ast.Tuple) else [t]
+                    values = node.value.elts if isinstance(node.value, ast.Tuple) else [node.value]
+                    for n, v in zip(names, values):
+                        if isinstance(n, ast.Name) and n.id.isupper() and isinstance(v, ast.Constant) \
+                                and isinstance(v.value, str):
+                            out[n.id] = v.value
+    return out
+
+
+def _literal(node: ast.AST, constants: dict[str, str]) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
+        return str(node.values[0].value)
+    if isinstance(node, ast.Attribute) and node.attr in constants:
+        return constants[node.attr]
+    if isinstance(node, ast.Name) and node.id in constants:
+        return constants[node.id]
+    return None  # computed at run time (got.reason, exc.kind): its source is scanned where it is made
+
+
+def emitted_reasons() -> dict[str, set[str]]:
+    """module → the reason strings (or their leading literal part) it can store."""
+    constants = _constants()
+    found: dict[str, set[str]] = {}
+    for top in SCANNED:
+        for path in (ROOT / top).rglob("*.py"):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith(NOT_OURS):
+                continue
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            values: list[ast.AST] = []
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Call):
+                    values += [kw.value for kw in node.keywords if kw.arg == "reason"]
+                    if isinstance(node.func, ast.Attribute):
+                        # result.fail(reason) is the spiders' (monitor's .fail() are other things)
+                        pos = REASON_METHODS.get(node.func.attr) if top == "spiders" else None
+                    else:
+                        pos = REASON_CALLS.get(getattr(node.func, "id", ""))
+                    if pos is not None and len(node.args) > pos:
+                        values.append(node.args[pos])
+                elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
+                    for t in node.targets:
+                        if isinstance(t, ast.Tuple):
+                            for n, v in zip(t.elts, node.value.elts):
+                                if isinstance(n, ast.Name) and n.id == "reason":
+                                    values.append(v)
+            texts = {x for x in (_literal(v, constants) for v in values) if x}
+            if texts:
+                found[rel] = texts
+    # Result constants are emitted through r.X wherever they are used.
+    found.setdefault(REASON_CONSTANTS[0], set()).update(
+        v for v in constants.values() if v not in ("ok", "fail", "not_listed", "unknown"))
+    return found
+
+
+def test_every_reason_code_the_code_base_emits_has_a_wording():
+    emitted = emitted_reasons()
+    assert "spiders/appcheck/download.py" in emitted and "spiders/spiders/apps.py" in emitted  # the scan works
+    missing, free = [], []
+    for module, texts in sorted(emitted.items()):
+        for text in sorted(texts):
+            code = reason_code(text)
+            if module in FREE_TEXT:
+                continue
+            if code is None:
+                free.append(f"{module}: {text!r}")
+            elif code not in REASONS:
+                missing.append(f"{module}: {code!r} (from {text!r})")
+    assert not missing, "reason codes without a wording in monitor/reports/wording.py REASONS:\n" + "\n".join(missing)
+    assert not free, "reasons that are not '<code>: <detail>':\n" + "\n".join(free)
+
+
+def test_every_wording_is_chinese_and_codes_are_snake_case():
+    for table in (REASONS, wording.STATE_ZH, wording.OUTCOME_ZH, wording.PLATFORM_ZH, wording.CHANNEL_ZH,
+                  wording.GROUP_ZH):
+        for code, text in table.items():
+            assert code == code.strip() and text and any("\u4e00" <= ch <= "\u9fff" for ch in text), (code, text)
+    assert all(reason_code(c) == c for c in REASONS)
+
+
+def test_reasons_read_as_the_table_says_whatever_detail_follows():
+    assert reason_zh("html_not_apk: an HTML page (text/html) where the APK should be") == "返回网页而非安装包"
+    assert reason_zh("truncated") == "安装包不完整"
+    assert reason_zh("http_4xx: HTTP 404 at http://x/app.apk") == "返回错误页面（HTTP 404）"
+    assert reason_zh("rate_limited: slow down", "blocked", 418) == "被平台限流（HTTP 418）"
+    # Free text or an unknown code is never shown raw: the outcome speaks.
+    assert reason_zh("HTTP 432 visitor cookies missing", "blocked") == "被平台限流或要求验证（HTTP 432）"
+    assert reason_zh("something_new: detail", "error") == "采集出错"
+    assert reason_zh(None, None) == "采集失败"
+
+
+def test_times_are_written_the_chinese_way():
+    assert fmt_time(T, TZ) == "2026年11月25日 02:00（北京时间）"
+    assert fmt_time(T.isoformat(), TZ, with_zone=False) == "2026年11月25日 02:00"
+    assert wording.STATE_ZH == {"auto": "自动判定", "suspected": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+    assert wording.platform_zh("wechat", "订阅号") == "微信订阅号" and wording.platform_zh("weibo") == "新浪微博"
