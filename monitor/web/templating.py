@@ -8,10 +8,9 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from monitor.registry.columns import platform_label
 from monitor.reports.html import pct
 from monitor.reports.timeline import GAP, ORIGINAL, OTHER
-from monitor.reports.wording import GROUP_ZH, STATE_ZH, fmt_time
+from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, fmt_time
 from monitor.web.auth import CSRF_FIELD, CSRF_HEADER, csrf_token
 
 NAV = (("/", "总览"), ("/accounts", "账号"), ("/review", "待复核"), ("/runs", "运行记录"),
@@ -33,7 +32,7 @@ def make_templates(app) -> Jinja2Templates:
     tz = app.tz
     env.filters["t"] = lambda v, zone=False: fmt_time(v, tz, with_zone=zone) if v else "—"
     env.filters["pct"] = pct
-    env.filters["platform"] = lambda a: platform_label(a.platform, a.wechat_kind)
+    env.filters["platform"] = account_platform
     env.filters["outcome"] = lambda v: OUTCOME_ZH.get(v, v)
     env.filters["kind"] = lambda v: KIND_ZH.get(v, v)
     env.globals.update(nav=NAV, role_zh=ROLE_ZH, state_zh=STATE_ZH, group_zh=GROUP_ZH, csrf_field=CSRF_FIELD,
