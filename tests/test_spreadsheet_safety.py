@@ -102,10 +102,10 @@ def test_report_and_score_workbooks_write_formula_like_names_as_text(app, tmp_pa
     assert HOSTILE["name"] in _values(Path(paths["xlsx"]))
 
     from monitor.cli.commands.score import write_xlsx
-    from monitor.scoring import aggregates, score_json
+    from monitor.scoring import aggregates, compute_cards
 
     out = tmp_path / "score.xlsx"
-    write_xlsx(score_json(app, T), aggregates(app, T), {}, out)
+    write_xlsx(*compute_cards(app, T), aggregates(app, T), {}, out)
     _no_formulas(out)
     assert {HOSTILE["name"], HOSTILE["host_unit"]} <= _values(out)
 
