@@ -92,7 +92,8 @@ def run(nights: int, every: float, n: int, workdir: Path, quiet: bool = False) -
         settings = Settings(database_url=f"sqlite:///{workdir / 'page1.db'}", evidence_dir=str(workdir / "ev"),
                             report_dir=str(workdir / "rep"), warc_dir=str(workdir / "warc"),
                             alerts={"outbox": str(workdir / "outbox.jsonl")},
-                            crawl={"delay": 0, "autothrottle": False}, **platform_config(srv.url))
+                            crawl={"delay": 0, "autothrottle": False, "allow_networks": ["127.0.0.0/8", "::1/128"]},
+                            **platform_config(srv.url))
         app = App(settings)
         app.init_db()
         registry = workdir / "page1.csv"
