@@ -13,10 +13,9 @@ import pytest
 
 from tests.fault_nights import MIX, Drill, compare
 
-# The channels judged here. Apps join when the app channels' failure handling (issue 17 /
-# 26 item 1 for apps) is on main; until then bench/fault_matrix.py shows what they do.
-JUDGED = {"weibo", "wechat"}
-REACHED = {"weibo", "wechat"}  # platforms whose endpoints must have drawn faults
+# Every channel is judged: Weibo, WeChat and apps (download servers and store lookups).
+JUDGED = {"weibo", "wechat", "app"}
+REACHED = {"weibo", "wechat", "app", "store"}  # platforms whose endpoints must have drawn faults
 BATCHES = {"statuses": ["1:418", "1:500", "1:captcha", "1:timeout"],
            "bodies": ["1:truncated", "1:layout", MIX]}
 
