@@ -11,7 +11,7 @@ import pytest
 from monitor.sandbox import Faults
 from monitor.sandbox.registry import demo_registry_text
 
-FEED = "/feeds/wewe/MzA5MDAwMDAwMQ==.atom"  # 南通教育's wewe-rss feed in the demo
+FEED = "/wewe-rss/main/feeds/MP_WXS_3090000001.atom"  # 南通教育's wewe-rss feed in the demo
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 

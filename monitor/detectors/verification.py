@@ -44,8 +44,8 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
     facts = {"host_unit": account.host_unit, "verified": verified, name: text, "认证信息来源": source,
              "profile_observed_at": ctx.iso(account.profile_observed_at)}
     cut = (account.profile_facts or {}).get(CUT_KEY, {}).get("observed_verified_reason")
-    if cut and source == "verified_reason":
-        facts[CUT_KEY] = {source: cut}  # judged on the stored first part of a longer text
+    if cut and name == "verified_reason":
+        facts[CUT_KEY] = {name: cut}  # judged on the stored first part of a longer text
     if not verified:
         facts["problem"] = "未认证"
     elif not names_unit(text, account.host_unit, ctx.rules.lexicon):
