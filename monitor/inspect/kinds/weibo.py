@@ -3,7 +3,7 @@
 spider's own parsers (``spiders.weibo``)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from monitor.inspect import Payload, PayloadKind
 from spiders.weibo.cards import WeiboPost, ad_signals, parse_long_text, parse_timeline, plain_text
@@ -21,12 +21,16 @@ def _data(payload: Payload) -> dict[str, Any] | None:
     return body.get("data") if isinstance(body, dict) and isinstance(body.get("data"), dict) else None
 
 
-def _classified(payload: Payload) -> tuple[dict[str, Any], Any]:
-    """The answer as the spider first sees it (HTTP 200 assumed: a saved body)."""
+def _parsed(payload: Payload, parse: Callable[[Any], Any]) -> tuple[dict[str, Any], Any]:
+    """(problem, parsed): the answer as the spider first sees it (HTTP 200 assumed: a saved
+    body), then ``parse`` on it; ``problem`` is empty when both went through."""
     got = classify(200, payload.raw)
     if got.kind != "ok":
         return {"classification": _CLASSES.get(got.kind, got.kind), "reason": got.reason}, None
-    return {}, got
+    try:
+        return {}, parse(got)
+    except LayoutError as exc:
+        return {"classification": "error", "reason": f"layout not understood: {exc}"}, None
 
 
 def post_row(post: WeiboPost) -> dict[str, Any]:
@@ -48,13 +52,9 @@ class WeiboTimeline(PayloadKind):
         return 30 if isinstance(body, dict) and "ok" in body and ("url" in body or "msg" in body) else 0
 
     def read(self, payload: Payload) -> dict[str, Any]:
-        early, got = _classified(payload)
-        if early:
-            return early
-        try:
-            page = parse_timeline(got.data, payload.at)
-        except LayoutError as exc:
-            return {"classification": "error", "reason": f"layout not understood: {exc}"}
+        problem, page = _parsed(payload, lambda got: parse_timeline(got.data, payload.at))
+        if problem:
+            return problem
         cursor = dict([page.cursor]) if page.cursor else None
         out: dict[str, Any] = {
             "classification": "ok", "cursor": cursor,
@@ -85,13 +85,9 @@ class WeiboProfile(PayloadKind):
         return 90 if data is not None and isinstance(data.get("userInfo"), dict) else 0
 
     def read(self, payload: Payload) -> dict[str, Any]:
-        early, got = _classified(payload)
-        if early:
-            return early
-        try:
-            p = parse_profile(got.payload)
-        except LayoutError as exc:
-            return {"classification": "error", "reason": f"layout not understood: {exc}"}
+        problem, p = _parsed(payload, lambda got: parse_profile(got.payload))
+        if problem:
+            return problem
         return {"classification": "ok", "facts": {
             "uid": p.uid, "screen_name": p.screen_name, "verified": p.verified, "verified_type": p.verified_type,
             "verified_reason": p.verified_reason, "statuses_count": p.statuses_count,
@@ -108,13 +104,9 @@ class WeiboExtend(PayloadKind):
         return 90 if data is not None and "longTextContent" in data else 0
 
     def read(self, payload: Payload) -> dict[str, Any]:
-        early, got = _classified(payload)
-        if early:
-            return early
-        try:
-            full = parse_long_text(got.payload)
-        except LayoutError as exc:
-            return {"classification": "error", "reason": f"layout not understood: {exc}"}
+        problem, full = _parsed(payload, lambda got: parse_long_text(got.payload))
+        if problem:
+            return problem
         text = plain_text(full)
         return {"classification": "ok", "facts": {"characters": len(text), "text": text[:200],
                                                    "ad_signals": ad_signals(full)}}
