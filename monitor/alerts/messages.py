@@ -122,74 +122,62 @@ def digest(scope: str, at: datetime, tz: ZoneInfo, new: list[DigestItem], gone: 
     return Message(title, "\n".join(lines))
 
 
+def _operator_message(title: str, at: datetime, tz: ZoneInfo, lines: list[str]) -> Message:
+    """An operator alert: its lines (empty ones dropped), the time point and the signature."""
+    body = [line for line in lines if line] + [f"监测时间点：{fmt_time(at, tz)}", SIGN]
+    return Message(title, "\n".join(body))
+
+
 def stage_warning(stage: str, warning: str, at: datetime, tz: ZoneInfo) -> Message:
-    body = "\n".join([
+    return _operator_message(f"【运维告警】监测任务部分未完成（{stage} 阶段）", at, tz, [
         f"本次监测的 {stage} 阶段未能全部完成：{warning}。",
         "未采集到的账号本次记为“未能核验”，不会据此判定问题；其余账号照常检测、评分。",
         f"请查看日志、排除原因后重跑：monitor run --at {at.isoformat()}",
-        f"监测时间点：{fmt_time(at, tz)}",
-        SIGN,
     ])
-    return Message(f"【运维告警】监测任务部分未完成（{stage} 阶段）", body)
 
 
 def stage_failed(stage: str, reason: str, at: datetime, tz: ZoneInfo) -> Message:
-    body = "\n".join([
+    return _operator_message(f"【运维告警】监测任务失败（{stage} 阶段）", at, tz, [
         f"本次监测的 {stage} 阶段整体失败：{reason}。",
         "其后的阶段本次未运行，未据此判定任何账号的问题。",
         f"请查看日志、排除原因后重跑：monitor run --at {at.isoformat()}",
-        f"监测时间点：{fmt_time(at, tz)}",
-        SIGN,
     ])
-    return Message(f"【运维告警】监测任务失败（{stage} 阶段）", body)
 
 
 def platform_blocked(platform: str, blocked: int, total: int, at: datetime, tz: ZoneInfo) -> Message:
-    body = "\n".join([
+    return _operator_message(f"【运维告警】{platform_zh(platform)}平台大面积采集受阻（{blocked}/{total}）", at, tz, [
         f"{platform_zh(platform)}平台在本次监测中有{blocked}/{total}个账号的采集被拦截（限流、验证码或访客墙）。",
         "这些账号本次记为“未能核验”，不会据此判定问题。",
         "请检查出口IP、访客Cookie与采集频率（[crawl] delay），必要时降低并发后重跑：monitor crawl --at …",
-        f"监测时间点：{fmt_time(at, tz)}",
-        SIGN,
     ])
-    return Message(f"【运维告警】{platform_zh(platform)}平台大面积采集受阻（{blocked}/{total}）", body)
 
 
 def feed_service_stale(service: str, kind: str, state: str, since: datetime | None, reason: str | None,
                        accounts: int, at: datetime, tz: ZoneInfo) -> Message:
     what = (f"自{fmt_time(since, tz)}起停止同步" if since is not None else "从未同步") if state == "stale" \
         else "同步状态无法确认"
-    body = "\n".join([
+    return _operator_message(f"【运维告警】订阅源服务 {service} {what}", at, tz, [
         f"订阅源服务 {service}（{kind}）{what}：它仍返回旧文章，但不再代表账号的更新情况。",
         f"受影响的{accounts}个公众号本次记为“未能核验”，不会据此判定“无更新”。",
         f"原因：{reason}" if reason else "",
         "请重新登录该服务（wewe-rss：重新扫码登录微信读书账号）后重跑：monitor crawl --at …",
-        f"监测时间点：{fmt_time(at, tz)}",
-        SIGN,
     ])
-    return Message(f"【运维告警】订阅源服务 {service} {what}", "\n".join(line for line in body.split("\n") if line))
 
 
 def unverifiable_streak(a: Account, nights: int, last_reason: str | None, at: datetime, tz: ZoneInfo) -> Message:
-    body = "\n".join([
+    return _operator_message(f"【运维告警】{a.name} 连续{nights}晚未能核验", at, tz, [
         f"{a.name}（{account_platform(a)}）已连续{nights}晚未能核验（采集失败）。",
         f"最近一次失败原因：{last_reason or '未记录'}",
         "请核对登记表中的账号ID、访问链接、订阅源是否有效，或检查平台访问是否受限。",
-        f"监测时间点：{fmt_time(at, tz)}",
-        SIGN,
     ])
-    return Message(f"【运维告警】{a.name} 连续{nights}晚未能核验", body)
 
 
 def write_failed(a: Account, reason: str, at: datetime, tz: ZoneInfo) -> Message:
-    body = "\n".join([
+    return _operator_message(f"【运维告警】{a.name} 采集结果写入失败", at, tz, [
         f"{a.name}（{account_platform(a)}，账号ID {a.platform_id}）本次采集到的结果未能写入数据库，本次记为“未能核验”。",
         f"错误：{reason}",
         "这不是账号本身的问题：请查看采集日志并修复后重跑：monitor run --at " + at.astimezone(tz).isoformat(),
-        f"监测时间点：{fmt_time(at, tz)}",
-        SIGN,
     ])
-    return Message(f"【运维告警】{a.name} 采集结果写入失败", body)
 
 
 def unconfirmed_delivery(stage: str, target: str, title: str, at: datetime, tz: ZoneInfo) -> Message:
