@@ -82,6 +82,30 @@ class WechatPlatform(_Section):
         return v
 
 
+class VideoPlatform(_Section):
+    """今日头条, 抖音 or 快手 (docs/research/short_video_platforms.md): the public profile pages
+    at ``base_url`` and, for the feed way in, the RSSHub the operator runs."""
+
+    base_url: str
+    # How accounts without a 订阅源 in the registry are observed: ``feed`` (the RSSHub route
+    # under ``rsshub_url``), ``browser`` (Chromium opens the profile page and reads the JSON
+    # the page loads) or ``none`` (not observed: every account 未能核验). A registered
+    # 订阅源 is always read as a feed; ``feed`` without ``rsshub_url`` reads only those.
+    way: Literal["feed", "browser", "none"] = "feed"
+    rsshub_url: str = ""
+    # A feed (on the same RSSHub) of an account known to post daily: when its newest item is
+    # older than ``max_age``, no feed of this RSSHub proves silence that night.
+    canary: str = ""
+    max_age: str = "36h"
+    browser_timeout: float = 30.0  # seconds for one profile page and the JSON it loads
+
+    @field_validator("max_age")
+    @classmethod
+    def _age(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
 class ApplePlatform(_Section):
     lookup_url: str = "https://itunes.apple.com/lookup"
 
@@ -97,6 +121,9 @@ class YybPlatform(StorePlatform):
 class Platforms(_Section):
     weibo: WeiboPlatform = WeiboPlatform()
     wechat: WechatPlatform = WechatPlatform()
+    toutiao: VideoPlatform = VideoPlatform(base_url="https://www.toutiao.com")
+    douyin: VideoPlatform = VideoPlatform(base_url="https://www.douyin.com")
+    kuaishou: VideoPlatform = VideoPlatform(base_url="https://www.kuaishou.com")
     apple: ApplePlatform = ApplePlatform()
     # The endpoints maintained clients use in 2026 (research/platforms_2026.md, App stores).
     yyb: YybPlatform = YybPlatform(url="https://a.app.qq.com/o/simple.jsp",

@@ -82,6 +82,6 @@ def test_missing_id_is_recovered_from_the_link_and_bases_come_from_config():
 
 def test_header_variants_are_recognised():
     parsed = validate_table(_table(["*名称", "平台\n(必填)", "主办单位（全称）", "Platform_ID", "序号"],
-                                   ["甲", "抖音", "某局", "dy1", "1"]))
+                                   ["甲", "抖音", "某局", "MS4wLjABAAAAdy1dy1dy1dy1dy1dy1", "1"]))
     assert parsed.ok and parsed.records[0].values["platform"] == "douyin"
     assert parsed.warnings == []  # 序号 is a known bookkeeping column

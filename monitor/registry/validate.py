@@ -24,6 +24,7 @@ from monitor.registry.columns import (
     normalise_header,
 )
 from monitor.registry.reader import RawTable
+from monitor.registry.video_ids import VIDEO_PLATFORMS, normalise as normalise_video
 from storage.fit import column_length, fit_row
 from storage.models import Account
 
@@ -68,11 +69,15 @@ class ParsedRegistry:
 class UrlBases:
     weibo: str = "https://m.weibo.cn"
     wechat: str = "https://mp.weixin.qq.com"
+    toutiao: str = "https://www.toutiao.com"
+    douyin: str = "https://www.douyin.com"
+    kuaishou: str = "https://www.kuaishou.com"
 
     @classmethod
     def from_settings(cls, settings) -> "UrlBases":
         p = settings.platforms
-        return cls(p.weibo.base_url.rstrip("/"), p.wechat.base_url.rstrip("/"))
+        return cls(*(getattr(p, name).base_url.rstrip("/")
+                     for name in ("weibo", "wechat", "toutiao", "douyin", "kuaishou")))
 
 
 def validate_table(table: RawTable, bases: UrlBases = UrlBases()) -> ParsedRegistry:
@@ -174,6 +179,11 @@ def _row(cell: dict[str, object], heading: dict[str, str], bases: UrlBases):
         notes.append(f"{heading['registered_verified']} does not apply to apps; ignored")
         v["registered_verified"] = None
 
+    if platform in VIDEO_PLATFORMS:
+        v["platform_id"], v["profile_url"], found = normalise_video(
+            platform, cells.text(cell.get("platform_id")), v["profile_url"], getattr(bases, platform))
+        problems.extend((heading[attr], why) for attr, why in found)
+        return v, problems, notes
     v["platform_id"] = cells.text(cell.get("platform_id")) or _derive_id(platform, v, notes)
     if v["platform_id"] is None and platform is not None:
         what = {"weibo": "the Weibo uid", "wechat": "the __biz or 微信号",
