@@ -273,6 +273,14 @@ class Web(_Section):
         return v.rstrip("/")
 
 
+class Orders(_Section):
+    # 通报 and rectification orders (整改单).
+    deadline_days: int = Field(10, ge=1)  # Annex 3: 通报公开之日起10日内
+    attachments_dir: str = "var/attachments"  # unit replies' files, named by their SHA-256
+    attachment_max_mb: float = Field(10.0, gt=0)  # per file
+    attachments_per_reply: int = Field(10, ge=1)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="MONITOR_", env_nested_delimiter="__", extra="forbid", case_sensitive=False
@@ -294,6 +302,7 @@ class Settings(BaseSettings):
     alerts: Alerts = Alerts()
     schedule: Schedule = Schedule()
     web: Web = Web()
+    orders: Orders = Orders()
 
     @field_validator("database_url")
     @classmethod

@@ -11,12 +11,15 @@ from storage.models import (
     EvidencePackage,
     Finding,
     Observation,
+    OrderReply,
     Post,
+    RectificationOrder,
     Run,
     ScoreCard,
+    Tongbao,
 )
 
 __all__ = [
     "Account", "Alert", "AppCheck", "Base", "EvidencePackage", "Finding", "Observation",
-    "Post", "Run", "ScoreCard", "make_engine", "session_scope", "upgrade_to_head",
+    "OrderReply", "Post", "RectificationOrder", "Run", "ScoreCard", "Tongbao", "make_engine", "session_scope", "upgrade_to_head",
 ]

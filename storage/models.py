@@ -324,3 +324,68 @@ class AuditEntry(Base):
     account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
     changes: Mapped[dict[str, Any]] = mapped_column(default=dict)  # field → [before, after]
     note: Mapped[Optional[str]] = mapped_column(Text)
+
+
+# Rectification orders (整改单): 待整改 → 已回复 → 已复核通过 / 复核未通过 (reopened); 逾期 is
+# read from the deadline (an open order past it), never stored, so no nightly job can miss it.
+ORDER_STATES = ("pending", "replied", "passed", "reopened")
+
+
+class Tongbao(Base):
+    """A 通报 as issued: what it cited is frozen in ``content`` (accounts, findings, their
+    evidence ids), so later re-detection or review never changes what was notified."""
+
+    __tablename__ = "tongbao"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(40))  # 2026Q4, 2026-11, 2026-10-01..2026-12-31
+    period_first: Mapped[date] = mapped_column(Date)
+    period_last: Mapped[date] = mapped_column(Date)
+    issued_on: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime] = mapped_column()
+    issued_by: Mapped[str] = mapped_column(String(100))
+    doc_number: Mapped[str] = mapped_column(String(100))  # placeholder until the office numbers it
+    deadline_days: Mapped[int] = mapped_column(Integer)
+    content: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    orders: Mapped[list["RectificationOrder"]] = relationship(back_populates="tongbao", order_by="RectificationOrder.id")
+
+
+class RectificationOrder(Base):
+    """One account's 整改 after a 通报: the findings cited (frozen), the deadline, the state."""
+
+    __tablename__ = "rectification_orders"
+    __table_args__ = (UniqueConstraint("tongbao_id", "account_id", name="uq_order_tongbao_account"),
+                      Index("ix_order_state_deadline", "state", "deadline"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tongbao_id: Mapped[int] = mapped_column(ForeignKey("tongbao.id", ondelete="CASCADE"))
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    issued_on: Mapped[date] = mapped_column(Date)
+    deadline: Mapped[date] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    findings: Mapped[list[Any]] = mapped_column(default=list)  # frozen: id, rule, state, evidence_id, facts
+    closed_at: Mapped[Optional[datetime]] = mapped_column()
+    closed_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # The latest re-check: when, by whom, its outcome (passed/reopened/unverifiable) and why.
+    last_recheck: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    history: Mapped[list[Any]] = mapped_column(default=list)  # [{at, who, action, state, note}]
+
+    tongbao: Mapped[Tongbao] = relationship(back_populates="orders")
+    account: Mapped[Account] = relationship()
+    replies: Mapped[list["OrderReply"]] = relationship(back_populates="order", order_by="OrderReply.id")
+
+
+class OrderReply(Base):
+    """The unit's reply to an order: text and checked attachments, each stored by SHA-256."""
+
+    __tablename__ = "order_replies"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("rectification_orders.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column()
+    user_name: Mapped[str] = mapped_column(String(100))
+    text: Mapped[str] = mapped_column(Text)
+    attachments: Mapped[list[Any]] = mapped_column(default=list)  # [{name, type, size, sha256}]
+
+    order: Mapped[RectificationOrder] = relationship(back_populates="replies")

@@ -25,6 +25,17 @@ RECTIFY_DAYS = 10  # 通报 rectification deadline (NT-90 Annex 3: 10 days after
 
 GROUP_ZH = {"veto": "单项否决", "deduction": "扣分", "advisory": "合规提示"}
 STATE_ZH = {"auto": "自动判定", "suspected": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
+# Rectification orders (整改单); ``overdue`` is an open order past its deadline.
+ORDER_STATE_ZH = {"pending": "待整改", "replied": "已回复", "passed": "已复核通过",
+                  "reopened": "复核未通过", "overdue": "逾期"}
+# What a re-check concluded (RectificationOrder.last_recheck["outcome"]).
+RECHECK_ZH = {"passed": "复核通过：问题已整改", "reopened": "复核未通过：问题仍然存在",
+              "unverifiable": "未能核验：本次复核抓取失败，整改单状态不变",
+              "manual": "需人工核实：人工认定的问题，系统无法自动复核"}
+# Annex 3 通报整改 figures (monitor.orders.figures), as report headings.
+ORDER_FIGURES_ZH = {"orders": "通报整改单", "rectified_in_time": "按期整改", "overdue": "逾期未整改或整改不到位",
+                    "open": "整改期内", "deduction": "通报整改扣分"}
+ORDER_ACTION_ZH = {"issued": "通报下发", "replied": "单位回复", "recheck": "复核", "closed": "检查人员关闭"}
 
 # Outcomes of a listing observation (Weibo timeline, WeChat feed …) and of an app channel check.
 OUTCOME_ZH = {

@@ -1,0 +1,122 @@
+"""Issue a 通报 over a period: cite the standing findings, freeze them, open the orders.
+
+Cited: every finding whose T falls in the period, decided against the account (``auto`` or
+``confirmed``; suspected ones wait for a reviewer, dismissed ones never count), of a scored
+rule (单项否决 or 扣分; 合规提示 are not notified). A case seen night after night is cited once,
+as its latest night, with the evidence packages of all its nights.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from monitor.orders.states import record
+from monitor.reports.period import Period
+from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, facts_text, fmt_date, rule_name
+from monitor.rules import RuleSet
+from storage.models import Finding, RectificationOrder, Tongbao
+
+CITED_STATES = ("auto", "confirmed")
+SCORED_GROUPS = ("veto", "deduction")
+
+
+class IssueError(Exception):
+    """The 通报 cannot be issued; the message says why."""
+
+
+def doc_number_placeholder(on: date) -> str:
+    """The office fills in the number; the year bracket is the document-number convention."""
+    return f"〔{on.year}〕第　　号"
+
+
+def cited_findings(s: Session, period: Period, ruleset: RuleSet, tz) -> dict[int, list[dict]]:
+    """account id → the findings to cite, frozen as plain data (latest night of each case)."""
+    rows = s.scalars(select(Finding).options(joinedload(Finding.account))
+                     .where(Finding.at >= period.start(tz), Finding.at < period.end(tz),
+                            Finding.state.in_(CITED_STATES))
+                     .order_by(Finding.account_id, Finding.rule, Finding.case_key, Finding.at))
+    cases: dict[tuple, dict] = {}
+    for f in rows:
+        rule = ruleset.get(f.rule) if f.rule in ruleset else None
+        if rule is None or rule.group not in SCORED_GROUPS or not f.account.active:
+            continue
+        key = (f.account_id, f.rule, f.case_key)
+        evidence = cases.get(key, {}).get("evidence_ids", [])
+        if f.evidence_id and f.evidence_id not in evidence:
+            evidence = [*evidence, f.evidence_id]
+        cases[key] = {  # later nights overwrite earlier ones: the latest state is cited
+            "finding_id": f.id, "rule": f.rule, "rule_name": rule_name(ruleset, f.rule),
+            "group": rule.group, "group_zh": GROUP_ZH[rule.group], "case_key": f.case_key,
+            "at": f.at.astimezone(tz).isoformat(), "state": f.state, "state_zh": STATE_ZH[f.state],
+            "source": f.source, "facts_text": facts_text(f.facts or {}, tz), "evidence_ids": evidence,
+        }
+    out: dict[int, list[dict]] = {}
+    for (account_id, _, _), item in cases.items():
+        out.setdefault(account_id, []).append(item)
+    for items in out.values():  # vetoes first, as the 通报 lists them
+        items.sort(key=lambda i: (i["group"] != "veto", i["rule"], i["case_key"]))
+    return out
+
+
+def issue_tongbao(s: Session, period: Period, ruleset: RuleSet, tz, *, issued_on: date, issued_by: str,
+                  deadline_days: int, now: datetime) -> Tongbao:
+    """Freeze the 通报 of ``period`` and open one order per cited account (in ``s``)."""
+    before = s.scalar(select(Tongbao).where(Tongbao.period == period.text))
+    if before is not None:
+        raise IssueError(f"a 通报 for {period.text} was already issued on {before.issued_on.isoformat()} "
+                         f"(通报 {before.id}); its orders are in `monitor orders list`")
+    if issued_on < period.first:
+        raise IssueError(f"issue date {issued_on.isoformat()} is before the period {period.text} begins")
+    cited = cited_findings(s, period, ruleset, tz)
+    if not cited:
+        raise IssueError(f"nothing to notify for {period.text}: no 单项否决 or 扣分 finding "
+                         "(自动判定 or 已确认) in the period")
+    deadline = issued_on + timedelta(days=deadline_days)
+    tb = Tongbao(period=period.text, period_first=period.first, period_last=period.last, issued_on=issued_on,
+                 issued_at=now, issued_by=issued_by, doc_number=doc_number_placeholder(issued_on),
+                 deadline_days=deadline_days)
+    s.add(tb)
+    accounts = []
+    for account_id, items in cited.items():
+        order = RectificationOrder(tongbao=tb, account_id=account_id, issued_on=issued_on, deadline=deadline,
+                                   state="pending", findings=items, last_recheck={}, history=[])
+        s.add(order)
+        record(order, now, issued_by, "issued", f"整改期限{fmt_date(deadline)}")
+        accounts.append((order, items))
+    s.flush()
+    tb.content = _content(tb, period, deadline, accounts)
+    return tb
+
+
+def _content(tb: Tongbao, period: Period, deadline: date, accounts: list) -> dict:
+    """What the 通报 says, frozen: the .docx and HTML renderings read only this."""
+    rows = []
+    for order, items in accounts:
+        a = order.account
+        rows.append({"order_id": order.id, "account_id": a.id, "platform": a.platform,
+                     "platform_zh": account_platform(a), "platform_id": a.platform_id, "name": a.name,
+                     "host_unit": a.host_unit, "district": a.district, "findings": items})
+    rows.sort(key=lambda r: (not any(f["group"] == "veto" for f in r["findings"]), r["district"] or "",
+                             r["host_unit"], r["name"]))
+    return {
+        "period": period.text, "period_title_zh": period.title_zh,
+        "period_first": period.first.isoformat(), "period_last": period.last.isoformat(),
+        "issued_on": tb.issued_on.isoformat(), "issued_on_zh": fmt_date(tb.issued_on),
+        "issued_by": tb.issued_by, "doc_number": tb.doc_number,
+        "deadline": deadline.isoformat(), "deadline_zh": fmt_date(deadline), "deadline_days": tb.deadline_days,
+        "accounts": rows,
+        "totals": {"accounts": len(rows),
+                   "vetoed_accounts": sum(1 for r in rows if any(f["group"] == "veto" for f in r["findings"])),
+                   "findings": sum(len(r["findings"]) for r in rows),
+                   "evidence_ids": sorted({e for r in rows for f in r["findings"] for e in f["evidence_ids"]})},
+    }
+
+
+def tongbao_content(s: Session, tongbao_id: int) -> dict:
+    """The frozen content of an issued 通报 (for its .docx/HTML rendering)."""
+    tb = s.get(Tongbao, tongbao_id)
+    if tb is None:
+        raise IssueError(f"no 通报 with id {tongbao_id}")
+    return {"id": tb.id, **tb.content}

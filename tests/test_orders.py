@@ -1,0 +1,161 @@
+"""From 通报 to 整改 to 复核: issuing freezes what is cited, one order per account, replies,
+re-checks that close or reopen on fresh results (never on a failed fetch), 逾期."""
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from monitor.detectors import run_detection
+from monitor.orders import effective_state, issue_tongbao
+from monitor.orders.issue import IssueError
+from monitor.orders.recheck import recheck_account
+from monitor.reports.period import parse_period
+from monitor.rules import load_ruleset
+from monitor.scoring import score_all
+from storage.models import Finding, RectificationOrder, Tongbao
+from tests.fixtures.core import T, make_app
+from tests.fixtures.histories import History
+
+ISSUED = date(2026, 11, 26)
+
+
+def _silent_and_ads(app):
+    """南通发布 silent 14½ days at T (veto, auto); 南通商务 posting daily with one ad (suspected)."""
+    h = History(app)
+    ads = h.account(name="南通商务", host_unit="南通市商务局", district="崇川区")
+    h.daily_posts(ads)
+    h.post(ads, T - timedelta(hours=12), text="#推广# 618 秒杀 https://u.jd.com/abc 领券")
+    silent = h.account(name="南通发布", host_unit="中共南通市委宣传部", platform_id="2803301701")
+    h.post(silent, T - timedelta(days=14, hours=12))
+    run_detection(app, T)
+    score_all(app, T)
+    return h, ads, silent
+
+
+def _issue(app, period="2026-11", on=ISSUED):
+    with app.session() as s:
+        tb = issue_tongbao(s, parse_period(period), load_ruleset(app.settings), app.tz, issued_on=on,
+                           issued_by="张检查", deadline_days=app.settings.orders.deadline_days, now=T + timedelta(days=1))
+        return tb.id
+
+
+def test_issuing_freezes_cited_findings_and_opens_one_order_per_account(db_url, tmp_path):
+    app = make_app(db_url, tmp_path)
+    h, ads, silent = _silent_and_ads(app)
+    with app.session() as s:
+        veto = s.scalar(select(Finding).where(Finding.rule == "veto.no_update_2w"))
+        veto.evidence_id = "ab" * 32
+    tid = _issue(app)
+    with app.session() as s:
+        tb = s.get(Tongbao, tid)
+        orders = list(s.scalars(select(RectificationOrder)))
+        # Only the decided finding is cited: the suspected ad waits for a reviewer.
+        assert [o.account_id for o in orders] == [silent]
+        o = orders[0]
+        assert (o.issued_on, o.deadline, o.state) == (ISSUED, date(2026, 12, 6), "pending")
+        # Vetoes first, then the 扣分 cases (empty weeks), each case once.
+        assert o.findings[0]["rule"] == "veto.no_update_2w"
+        assert {f["rule"] for f in o.findings[1:]} == {"ded.untimely_update"}
+        assert len({f["case_key"] for f in o.findings[1:]}) == len(o.findings) - 1
+        assert o.findings[0]["evidence_ids"] == ["ab" * 32]
+        c = tb.content
+        assert c["doc_number"] == "〔2026〕第　　号" and c["period_title_zh"] == "2026年11月"
+        assert c["deadline_zh"] == "2026年12月6日" and c["accounts"][0]["platform_id"] == "2803301701"
+        frozen = json.dumps(c, ensure_ascii=False)
+        # Later reviews change the findings, never what was notified.
+        s.scalar(select(Finding).where(Finding.rule == "veto.no_update_2w")).state = "dismissed"
+    with app.session() as s:
+        assert json.dumps(s.get(Tongbao, tid).content, ensure_ascii=False) == frozen
+    with pytest.raises(IssueError, match="already issued"):
+        _issue(app)
+    with pytest.raises(IssueError, match="nothing to notify"):
+        _issue(app, "2026-10", on=ISSUED)
+
+
+def test_overdue_is_an_open_order_past_its_deadline(app):
+    _silent_and_ads(app)
+    _issue(app)
+    with app.session() as s:
+        o = s.scalar(select(RectificationOrder))
+        assert effective_state(o, date(2026, 12, 6)) == "pending"
+        assert effective_state(o, date(2026, 12, 7)) == "overdue"
+        o.state = "replied"
+        assert effective_state(o, date(2026, 12, 7)) == "replied"
+
+
+def _posted(h, silent, at):
+    """The account posted after the 通报, and a crawl at ``at`` saw it."""
+    def crawl(app, when, account):
+        h.post(silent, when - timedelta(hours=5))
+        h.observe(silent, observed_at=when - timedelta(minutes=5), covered_from=when - timedelta(days=60))
+    return crawl
+
+
+def test_recheck_closes_on_a_fresh_post_and_reopens_while_still_silent(app):
+    h, _, silent = _silent_and_ads(app)
+    _issue(app)
+    later = T + timedelta(days=3)
+
+    def still_silent(app_, when, account):
+        h.observe(silent, observed_at=when - timedelta(minutes=5), covered_from=when - timedelta(days=60))
+
+    r = recheck_account(app, "2803301701", later, "张检查", crawl=still_silent)
+    assert [(v.outcome, v.state) for v in r.verdicts] == [("reopened", "reopened")]
+    assert "内容不更新" in r.verdicts[0].note
+    r = recheck_account(app, str(silent), later + timedelta(days=1), "张检查", crawl=_posted(h, silent, later))
+    assert [(v.outcome, v.state) for v in r.verdicts] == [("passed", "passed")]
+    with app.session() as s:
+        o = s.scalar(select(RectificationOrder))
+        assert o.closed_by == "张检查" and [x["action"] for x in o.history] == ["issued", "recheck", "recheck"]
+
+
+@pytest.mark.parametrize("failure", ["nothing", "blocked"])
+def test_recheck_on_a_failed_fetch_decides_nothing(app, failure):
+    h, _, silent = _silent_and_ads(app)
+    _issue(app)
+
+    def crawl(app_, when, account):
+        if failure == "blocked":
+            h.observe(silent, outcome="blocked", observed_at=when - timedelta(minutes=5),
+                      reason="rate_limited: HTTP 418", http_status=418)
+            return None
+        return "复核抓取进程异常退出（-9）"
+
+    r = recheck_account(app, str(silent), T + timedelta(days=3), "张检查", crawl=crawl)
+    [v] = r.verdicts
+    assert v.outcome == "unverifiable" and v.state == "pending" and v.note.startswith("未能核验")
+    with app.session() as s:
+        o = s.scalar(select(RectificationOrder))
+        assert o.state == "pending" and o.last_recheck["outcome"] == "unverifiable"
+
+
+def test_cli_issue_list_show_close(run_cli, tmp_path):
+    db = tmp_path / "m.db"
+    env = {"MONITOR_DATABASE_URL": f"sqlite:///{db}", "MONITOR_EVIDENCE_DIR": str(tmp_path / "ev"), "COLUMNS": "200"}
+    assert run_cli("init", env=env).exit_code == 0
+    app = make_app(f"sqlite:///{db}", tmp_path)
+    _silent_and_ads(app)
+    r = run_cli("tongbao", "issue", "--period", "2026-13", env=env)
+    assert r.exit_code == 2 and "month 13" in r.stderr and "Traceback" not in r.stderr
+    r = run_cli("tongbao", "issue", "--period", "2026Q4", "--on", "2026-11-26", "--by", "张检查", env=env)
+    assert r.exit_code == 0, r.stderr
+    assert "2026年第四季度" in r.stdout and "2026年12月6日" in r.stdout
+    r = run_cli("orders", "list", "--format", "json", "--at", "2026-12-07T09:00", env=env)
+    [o] = json.loads(r.stdout)
+    assert o["account"] == {**o["account"], "platform_id": "2803301701", "name": "南通发布"}
+    assert (o["issued_on"], o["deadline"], o["state"]) == ("2026-11-26", "2026-12-06", "overdue")
+    assert o["findings"][0]["rule"] == "veto.no_update_2w"
+    r = run_cli("orders", "list", "--at", "2026-12-01T09:00", env=env)
+    assert "待整改" in r.stdout and "2026年12月6日" in r.stdout
+    r = run_cli("orders", "show", str(o["id"]), env=env)
+    assert "内容不更新" in r.stdout and "通报下发" in r.stdout
+    r = run_cli("orders", "close", str(o["id"]), "--note", "现场核实已更新", "--by", "张检查", env=env)
+    assert r.exit_code == 0 and "已复核通过" in r.stdout
+    r = run_cli("orders", "close", str(o["id"]), env=env)
+    assert r.exit_code == 1 and "already closed" in r.stderr
+    assert run_cli("orders", "show", "999", env=env).exit_code == 1
+    r = run_cli("recheck", "no-such-account", env=env)
+    assert r.exit_code == 1 and "no account" in r.stderr
