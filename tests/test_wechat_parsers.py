@@ -279,7 +279,7 @@ def test_feed_verdict_covers_only_the_leading_dated_run():
 def test_feed_verdict_undated_newest_items_cannot_prove_silence():
     old = ItemTime("d", T - timedelta(days=30), "article")
     v = feed_verdict([ItemTime("a", None, "none", "captcha"), ItemTime("b", None, "none", "captcha"), old], T)
-    assert v.outcome == "blocked" and v.reason == "articles unverifiable: captcha ×2"
+    assert v.outcome == "blocked" and v.reason == "articles_unverifiable: captcha ×2"
     recent = ItemTime("r", T - timedelta(days=2), "article")
     v = feed_verdict([ItemTime("a", None, "none", "http 500"), recent], T)
     assert (v.outcome, v.covered_from) == ("ok", None)  # updated, but no empty week proven

@@ -191,7 +191,7 @@ def test_captcha_articles_from_an_untrusted_feed_make_the_account_unverifiable(c
     _, got = cases
     _, [obs], posts = got[name]
     assert obs.outcome == "blocked"
-    assert obs.reason.startswith("articles unverifiable: captcha")
+    assert obs.reason.startswith("articles_unverifiable: captcha")
     assert posts and all(p.published_at is None and p.time_source == "none" for p in posts)
     assert all(p.details["why_untimed"] == "captcha" for p in posts)
 
@@ -199,7 +199,7 @@ def test_captcha_articles_from_an_untrusted_feed_make_the_account_unverifiable(c
 def test_malformed_feed_is_an_error_with_feedparsers_reason(cases):
     _, got = cases
     _, [obs], posts = got["坏订阅源号"]
-    assert obs.outcome == "error" and obs.reason.startswith("malformed feed:")
+    assert obs.outcome == "error" and obs.reason.startswith("feed_invalid: malformed feed:")
     assert posts == []
 
 

@@ -15,18 +15,11 @@ SCANNED = ("spiders", "monitor")
 # `monitor inspect` shows the spiders' own classification of a saved payload to an operator
 # (not stored, not official text).
 NOT_OURS = ("monitor/sandbox/", "monitor/inspect/")
-# Modules that still store free text as the reason; it is worded by the observation's outcome
-# and HTTP status (never shown raw). Their owners move them to "<code>: <detail>" and delete
-# the line here.
-FREE_TEXT = {
-    "spiders/spiders/weibo.py",  # w15
-    "spiders/weibo/payload.py",  # w15
-    "spiders/wechat/timing.py",  # w16
-    "spiders/spiders/wechat.py",  # w16
-}
 # Calls whose argument N is a failure reason: methods (result.fail(…)) and constructors.
-REASON_METHODS = {"fail": 0, "unknown": 0, "_finish": 2}
-REASON_CALLS = {"StoreUnusable": 0, "TransportError": 0, "Classified": 1, "FeedVerdict": 1}
+REASON_METHODS = {"fail": 0, "unknown": 0, "_finish": 2, "_observation": 2}
+# Names and attributes the spiders keep a failure reason in before they store it.
+REASON_NAMES = {"reason", "feed_error"}
+REASON_CALLS = {"StoreUnusable": 0, "TransportError": 0, "Classified": 1, "FeedVerdict": 1, "Freshness": 2}
 
 
 # Modules whose UPPER_CASE = "code" constants are reason codes, used as r.X wherever they are emitted.
@@ -55,6 +48,8 @@ def _literal(node: ast.AST, constants: dict[str, str]) -> str | None:
         return node.value
     if isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
         return str(node.values[0].value)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # f"…" + (…)
+        return _literal(node.left, constants)
     if isinstance(node, ast.Attribute) and node.attr in constants:
         return constants[node.attr]
     if isinstance(node, ast.Name) and node.id in constants:
@@ -83,6 +78,9 @@ def emitted_reasons() -> dict[str, set[str]]:
                         pos = REASON_CALLS.get(getattr(node.func, "id", ""))
                     if pos is not None and len(node.args) > pos:
                         values.append(node.args[pos])
+                elif isinstance(node, ast.Assign) and top == "spiders" and len(node.targets) == 1 \
+                        and getattr(node.targets[0], "id", getattr(node.targets[0], "attr", None)) in REASON_NAMES:
+                    values.append(node.value)
                 elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple):
                     for t in node.targets:
                         if isinstance(t, ast.Tuple):
@@ -105,8 +103,6 @@ def test_every_reason_code_the_code_base_emits_has_a_wording():
     for module, texts in sorted(emitted.items()):
         for text in sorted(texts):
             code = reason_code(text)
-            if module in FREE_TEXT:
-                continue
             if code is None:
                 free.append(f"{module}: {text!r}")
             elif code not in REASONS:
@@ -139,3 +135,36 @@ def test_times_are_written_the_chinese_way():
     assert fmt_time(T.isoformat(), TZ, with_zone=False) == "2026年11月25日 02:00"
     assert wording.STATE_ZH == {"auto": "自动判定", "suspected": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
     assert wording.platform_zh("wechat", "订阅号") == "微信订阅号" and wording.platform_zh("weibo") == "新浪微博"
+
+
+def test_weibo_answers_and_failed_requests_have_worded_codes():
+    """What the scan cannot read statically: the Weibo classifier's status table and the
+    reasons of requests that got no answer (Weibo and WeChat alike)."""
+    from twisted.internet import error
+    from twisted.python.failure import Failure
+
+    from scrapy.exceptions import IgnoreRequest
+    from spiders.failures import request_failure
+    from spiders.middlewares.outbound import RefusedRequest
+    from spiders.weibo.payload import classify
+
+    answers = [(s, b"") for s in (403, 404, 418, 429, 432, 500, 302)] + [
+        (200, b"<html>passport</html>"), (200, b"<html></html>"), (200, b"nope"), (200, b"[]"),
+        (200, b'{"ok":-100,"url":"https://passport.weibo.com/x"}'), (200, b'{"ok":0,"url":"https://x/captcha"}'),
+        (200, '{"ok":0,"msg":"访问频次过高"}'.encode()), (200, '{"ok":0,"msg":"这里还没有内容"}'.encode()),
+        (200, b'{"ok":0,"msg":"?"}'), (200, b'{"ok":1}')]
+    for status, body in answers:
+        got = classify(status, body)
+        assert reason_code(got.reason) in REASONS, (status, body, got.reason)
+    failures = {
+        "timeout": error.TimeoutError("User timeout caused connection failure."),
+        "dns": error.DNSLookupError("DNS lookup failed: no results for hostname lookup: x.invalid."),
+        "connection_refused": error.ConnectionRefusedError("Connection was refused by other side"),
+        "refused_by_policy": RefusedRequest("http://10.0.0.1/feed", "10.0.0.1 is a private address"),
+        "over_limit": IgnoreRequest("Ignored response because its body exceeded DOWNLOAD_MAXSIZE (16777216 B)"),
+        "network": error.ConnectionLost("Connection to the other side was lost"),
+    }
+    for code, exc in failures.items():
+        reason = request_failure(Failure(exc))
+        assert reason_code(reason) == code and code in REASONS, reason
+    assert reason_zh(request_failure(Failure(failures["timeout"]))) == "请求超时"

@@ -121,6 +121,9 @@ REASONS: dict[str, str] = {
     "feed_empty": "订阅源中没有文章",
     "articles_unverifiable": "文章页面无法读取，发布时间无法确认",
     "untimed_articles": "最新文章缺少可信的发布时间",
+    "no_feed_url": "登记表未填写订阅源地址，无法读取文章列表",
+    "feed_stale": "订阅源已停止同步",
+    "feed_service_unknown": "订阅源服务状态无法确认",
     # ── Weibo (w15: spiders/weibo*) ────────────────────────────────────────
     "bad_uid": "登记的账号ID不是有效的微博UID",
     "visitor_wall": "被微博访客验证拦截",
@@ -129,6 +132,9 @@ REASONS: dict[str, str] = {
     "layout_changed": "平台页面结构变化，无法读取",
     "not_json": "平台返回内容无法识别",
     "http_error": "平台返回错误",
+    "api_error": "平台接口返回错误",
+    "placeholder": "平台答复“这里还没有内容”",
+    "posts_withheld": "平台未返回微博列表（账号显示有微博），疑为访客受限",
 }
 
 _CODE = re.compile(r"^([a-z][a-z0-9_]*)(?::\s*(.*))?$", re.S)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from sqlalchemy import select
 
+from spiders.failures import http_code, request_failure, staged
 from spiders.items import ObservationItem, PostItem, ProfileItem
 from spiders.spiders.base import AccountSpider
 from spiders.wechat.aboutbiz import AboutBiz, parse_aboutbiz
@@ -147,7 +148,7 @@ class WechatSpider(AccountSpider):
                 requests.append(scrapy.Request(self._feed_url(run), callback=self.on_feed,
                                                errback=self.on_feed_failure, meta={"run": run}, dont_filter=True))
             else:
-                run.feed_error = "no 订阅源 (feed URL) in the registry: the article list cannot be read"
+                run.feed_error = "no_feed_url: no 订阅源 (feed URL) in the registry: the article list cannot be read"
             about = self._aboutbiz_request(run)
             if about is not None:
                 requests.append(about)
@@ -302,16 +303,16 @@ class WechatSpider(AccountSpider):
         requests: list[scrapy.Request] = []
         try:
             if response.status != 200:
-                run.feed_error = f"feed answered HTTP {response.status}"
+                run.feed_error = f"{http_code(response.status)}: feed answered HTTP {response.status}"
             else:
                 ctype = response.headers.get("Content-Type", b"").decode("latin-1")
                 run.feed = parse_feed(response.body, response.url, ctype, self.tz)
                 run.feed_outcome = "ok"
                 requests = self._article_requests(run)
         except FeedError as exc:
-            run.feed_error = str(exc)
+            run.feed_error = f"feed_invalid: {exc}"
         except Exception as exc:  # never let one account's feed stop the crawl
-            run.feed_error = f"feed could not be processed: {exc!r}"
+            run.feed_error = f"check_error: feed could not be processed: {exc!r}"
             self.logger.exception("wechat feed %s", response.url)
         # Count the new requests before handing any out, so no callback can see 0 early.
         run.pending += len(requests)
@@ -321,7 +322,7 @@ class WechatSpider(AccountSpider):
     def on_feed_failure(self, failure):
         run: _Run = failure.request.meta["run"]
         run.requests += 1 + failure.request.meta.get("retry_times", 0)
-        run.feed_error = f"feed unreachable: {failure.getErrorMessage()}"
+        run.feed_error = staged(request_failure(failure), "feed unreachable")
         yield from self._done_one(run)
 
     def _article_requests(self, run: _Run) -> list[scrapy.Request]:
@@ -391,7 +392,7 @@ class WechatSpider(AccountSpider):
             yield from self._emit(run)
         except Exception as exc:  # report the account as failed, keep crawling the others
             self.logger.exception("wechat account %s", run.account.platform_id)
-            yield self._observation(run, "error", f"internal error: {exc!r}", None, {})
+            yield self._observation(run, "error", f"check_error: internal error: {exc!r}", None, {})
 
     def _emit(self, run: _Run):
         posts, times = self._posts(run)

@@ -48,6 +48,7 @@ import scrapy
 from sqlalchemy import and_, func, select
 from twisted.python.failure import Failure
 
+from spiders.failures import request_failure, staged
 from spiders.items import ObservationItem, PostItem, ProfileItem
 from spiders.spiders.base import AccountSpider
 from spiders.weibo.cards import (
@@ -176,7 +177,7 @@ class WeiboSpider(AccountSpider):
                        containerid=facts.get("weibo_containerid") if fresh else None,
                        statuses_count=facts.get("statuses_count") if isinstance(facts.get("statuses_count"), int) else None)
             if not run.uid.isdigit():
-                yield from self._finish(run, "error", f"账号ID {run.uid!r} is not a numeric Weibo uid")
+                yield from self._finish(run, "error", f"bad_uid: 账号ID {run.uid!r} is not a numeric Weibo uid")
                 continue
             yield self._profile_request(run) if run.profile_due else self._timeline_request(run)
 
@@ -249,7 +250,7 @@ class WeiboSpider(AccountSpider):
             if got.kind != "ok":
                 run.profile_status = got.kind
                 yield from self._finish(run, "blocked" if got.kind == "rate_limited" else got.kind,
-                                        f"profile: {got.reason}", url=response.url)
+                                        staged(got.reason, "profile"), url=response.url)
                 return
             run.profile = parse_profile(got.payload)
             run.profile_status = "ok"
@@ -259,10 +260,11 @@ class WeiboSpider(AccountSpider):
             run.rate_retries = 0
             yield self._timeline_request(run)
         except LayoutError as exc:
-            yield from self._finish(run, "error", f"profile layout not understood: {exc}", url=response.url)
+            yield from self._finish(run, "error", f"layout_changed: profile: {exc}", url=response.url)
         except Exception as exc:  # one account's surprise never stops the others
             self.logger.exception("weibo %s: profile parse failed", run.uid)
-            yield from self._finish(run, "error", f"profile parse failed: {type(exc).__name__}: {exc}", url=response.url)
+            yield from self._finish(run, "error", f"check_error: profile parse failed: {type(exc).__name__}: {exc}",
+                                    url=response.url)
 
     def on_timeline(self, response):
         run: _Run = response.meta["run"]
@@ -277,10 +279,11 @@ class WeiboSpider(AccountSpider):
             if run.pages:
                 yield from self._partial(run, f"page {run.pages + 1}: layout not understood: {exc}")
                 return
-            yield from self._finish(run, "error", f"timeline layout not understood: {exc}", url=response.url)
+            yield from self._finish(run, "error", f"layout_changed: timeline: {exc}", url=response.url)
         except Exception as exc:
             self.logger.exception("weibo %s: timeline parse failed", run.uid)
-            yield from self._finish(run, "error", f"timeline parse failed: {type(exc).__name__}: {exc}", url=response.url)
+            yield from self._finish(run, "error", f"check_error: timeline parse failed: {type(exc).__name__}: {exc}",
+                                    url=response.url)
 
     def _timeline(self, run: _Run, response) -> Iterator[Any]:
         got = self._classify(run, response)
@@ -304,8 +307,8 @@ class WeiboSpider(AccountSpider):
                 return
             # The profile exists (or existed at the last refresh): an empty answer now is
             # the platform holding back, not an account without posts.
-            yield from self._finish(run, "blocked", f"timeline: {got.reason} after a retry with fresh visitor cookies",
-                                    url=response.url)
+            yield from self._finish(run, "blocked", staged(f"{got.reason} after a retry with fresh visitor cookies",
+                                                           "timeline"), url=response.url)
             return
         if got.kind == "rate_limited" and response.status == 200 and run.rate_retries < RATE_LIMIT_RETRIES:
             yield self._again(response.request, run)
@@ -315,7 +318,7 @@ class WeiboSpider(AccountSpider):
                 yield from self._partial(run, f"page {run.pages + 1}: {got.reason}")
                 return
             yield from self._finish(run, "blocked" if got.kind == "rate_limited" else got.kind,
-                                    f"timeline: {got.reason}", url=response.url)
+                                    staged(got.reason, "timeline"), url=response.url)
             return
         page = parse_timeline(got.data, self.at, self.tz)
         if not page.posts:
@@ -336,7 +339,7 @@ class WeiboSpider(AccountSpider):
                        else "and the site gives no post count to confirm an empty account")
                 note = response.meta.get("weibo_cookie_note")
                 yield from self._finish(
-                    run, "blocked", f"timeline: ok:1 without posts{notice} {why}; again after renewing the "
+                    run, "blocked", f"posts_withheld: timeline: ok:1 without posts{notice} {why}; again after renewing the "
                                     f"visitor cookies (an expired session or a visibility limit)"
                                     + (f"; {note}" if note else ""), url=response.url)
                 return
@@ -436,7 +439,7 @@ class WeiboSpider(AccountSpider):
 
     def _long_failed(self, run: _Run, meta: dict[str, Any], why: str) -> Iterator[Any]:
         attempt = meta.get("long_attempt", 0)
-        if attempt + 1 < len(self.LONG_TEXT_PATHS) and "rate limited" not in why:
+        if attempt + 1 < len(self.LONG_TEXT_PATHS) and not why.startswith("rate_limited"):
             yield self._long_request(run, meta["post_id"], attempt + 1)
             return
         run.notes.append(f"long text of {meta['post_id']} not read: {why}")
@@ -446,14 +449,9 @@ class WeiboSpider(AccountSpider):
         request = failure.request
         run: _Run = request.meta["run"]
         self._count(run, request.meta)
-        message = failure.getErrorMessage() or failure.type.__name__
-        name = failure.type.__name__ if failure.type else "Exception"
-        if "redirect" in message.lower():
-            outcome, reason = "blocked", f"redirect loop: {message}"
-        elif "Timeout" in name or "timeout" in message.lower():
-            outcome, reason = "error", f"timeout: {message}"
-        else:
-            outcome, reason = "error", f"{name}: {message}"
+        reason = request_failure(failure)
+        # A redirect loop is m.weibo.cn sending a visitor round the passport pages.
+        outcome = "blocked" if reason.startswith("redirect_loop") else "error"
         if request.callback == self.on_timeline and run.pages:
             yield from self._partial(run, f"page {run.pages + 1}: {reason}")
             return

@@ -44,7 +44,7 @@ def choose_time(article_time: datetime | None, feed_date: datetime | None, feed_
 def feed_verdict(items: list[ItemTime], at: datetime, veto_days: float = 14) -> FeedVerdict:
     """Outcome and covered span of one feed observation; ``items`` in feed order."""
     if not items:
-        return FeedVerdict("error", "feed lists no articles", None)
+        return FeedVerdict("error", "feed_empty: feed lists no articles", None)
     leading: list[datetime] = []
     for item in items:
         if item.published_at is None:
@@ -55,8 +55,8 @@ def feed_verdict(items: list[ItemTime], at: datetime, veto_days: float = 14) -> 
     window_start = at - timedelta(days=veto_days)
     if any(i.published_at is not None and window_start < i.published_at <= at for i in items):
         # An update inside the window is proven; which weeks are empty is not.
-        return FeedVerdict("ok", "newest articles have no trustworthy time", None)
+        return FeedVerdict("ok", "untimed_articles: newest articles have no trustworthy time", None)
     why = Counter(i.why_untimed or "unknown" for i in items if i.published_at is None)
     summary = ", ".join(f"{k} ×{n}" if n > 1 else k for k, n in why.most_common())
     blocked = any(k.startswith(("captcha", "blocked")) for k in why)
-    return FeedVerdict("blocked" if blocked else "error", f"articles unverifiable: {summary}", None)
+    return FeedVerdict("blocked" if blocked else "error", f"articles_unverifiable: {summary}", None)
