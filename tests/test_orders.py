@@ -159,3 +159,33 @@ def test_cli_issue_list_show_close(run_cli, tmp_path):
     assert run_cli("orders", "show", "999", env=env).exit_code == 1
     r = run_cli("recheck", "no-such-account", env=env)
     assert r.exit_code == 1 and "no account" in r.stderr
+
+
+def test_reply_with_attachments_then_annex3_figures(app, tmp_path):
+    from monitor.orders.attachments import AttachmentError
+    from monitor.orders.figures import order_figures
+    from monitor.orders.replies import add_reply
+    from tests.test_order_attachments import png
+
+    _silent_and_ads(app)
+    _issue(app)
+    with app.session() as s:
+        o = s.scalar(select(RectificationOrder))
+        with pytest.raises(AttachmentError, match="evil.png"):  # one bad file refuses the reply, stores nothing
+            add_reply(o, "xuanchuan", "已恢复更新", [("ok.png", png()), ("evil.png", b"MZ" + b"\0" * 99)],
+                      app.settings, T + timedelta(days=2))
+        assert o.state == "pending" and not (tmp_path / "attachments").exists()
+        r = add_reply(o, "xuanchuan", "已恢复更新，见截图", [("首页.png", png())], app.settings, T + timedelta(days=2))
+        assert o.state == "replied" and r.attachments[0]["name"] == "首页.png"
+    period = parse_period("2026Q4")
+    with app.session() as s:
+        fig = order_figures(s, period, date(2026, 12, 7), app.tz)
+        # Replied but not yet re-checked when the deadline passed: not rectified in time.
+        assert fig["total"] == {"orders": 1, "rectified_in_time": 0, "overdue": 1, "open": 0, "deduction": 10}
+        o = s.scalar(select(RectificationOrder))
+        from monitor.orders import close_order
+        close_order(o, T + timedelta(days=13), "张检查")  # closed late, on a reply sent in time
+    with app.session() as s:
+        fig = order_figures(s, period, date(2026, 12, 9), app.tz)
+        assert fig["by_host_unit"] == [{"host_unit": "中共南通市委宣传部", "orders": 1, "rectified_in_time": 1,
+                                        "overdue": 0, "open": 0, "deduction": 0}]

@@ -36,7 +36,7 @@ from monitor.alerts.nights import (
 from monitor.alerts.recipients import Recipient
 from monitor.app import App
 from monitor.reports.wording import GROUP_ZH, STATE_ZH, facts_text, rule_name
-from monitor.web.links import account_url, finding_url, page_url
+from monitor.web.links import account_url, finding_url, order_url, page_url
 from monitor.rules import RuleSet, load_ruleset
 from storage.fit import WRITE_FAILED
 from storage.models import Account, Alert, EvidencePackage, Finding, Observation, Post, Run
@@ -136,7 +136,8 @@ class Planner:
 
     # ── what is due ─────────────────────────────────────────────────────────
     def plan(self) -> list[Outgoing]:
-        return [*self.reminders(), *self.vetoes(), *self.resolved(), *self.digests(), *self.operator()]
+        return [*self.reminders(), *self.vetoes(), *self.resolved(), *self.orders_due(), *self.digests(),
+                *self.operator()]
 
     def reminders(self) -> list[Outgoing]:
         out = []
@@ -166,6 +167,25 @@ class Planner:
                                      finding_url(self.settings, f.id))
             for r in [*recipients.manager(self.settings, a), *recipients.inspectors(self.settings, a.district)]:
                 out.append(Outgoing(self._key("veto", a.id, ep, gen, r), "veto", r, msg, f.id, a.id))
+        return out
+
+    def orders_due(self) -> list[Outgoing]:
+        """Orders the unit still owes, the day before and the day of their deadline, to the
+        account's manager and the 属地's inspectors; named by order and day, so each goes once."""
+        from monitor.orders.states import OPEN_STATES
+        from storage.models import RectificationOrder
+
+        today = self.at.astimezone(self.tz).date()
+        out = []
+        due = self.s.scalars(select(RectificationOrder).where(
+            RectificationOrder.state.in_(OPEN_STATES),
+            RectificationOrder.deadline.in_((today, today + timedelta(days=1)))).order_by(RectificationOrder.id))
+        for order in due:
+            a, days_left = self.account(order.account_id), (order.deadline - today).days
+            msg = messages.with_link(messages.order_due(a, order, days_left), order_url(self.settings, order.id))
+            phase = "day" if days_left == 0 else "before"
+            for r in [*recipients.manager(self.settings, a), *recipients.inspectors(self.settings, a.district)]:
+                out.append(Outgoing(f"order_due|o{order.id}|{phase}|{r.key}", "order_due", r, msg, None, a.id))
         return out
 
     def _resolved_episodes(self) -> list[tuple[int, str, _Episode, str, Finding | None, list[Alert]]]:

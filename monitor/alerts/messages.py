@@ -102,6 +102,24 @@ def resolved(rules: RuleSet, a: Account, rule_id: str, at: datetime, tz: ZoneInf
     return Message(title, body)
 
 
+def order_due(a: Account, order, days_left: int) -> Message:
+    """整改到期提醒 the day before and the day of an order's deadline (Annex 3: 10 days)."""
+    deadline = fmt_date(order.deadline)
+    when = "今天" if days_left == 0 else "明天"
+    problems = "；".join(dict.fromkeys(f"{f['rule_name']}（{f['group_zh']}）" for f in order.findings))
+    lines = [
+        f"{a.name} 的整改单（通报{order.tongbao.doc_number}，{fmt_date(order.issued_on)}下发）{when}（{deadline}）到期，"
+        f"尚未{'完成整改' if order.state == 'pending' else '重新整改（复核未通过）'}。",
+        _account_line(a),
+        f"通报的问题：{problems}",
+        f"整改期限：{deadline}",
+        f"处理要求：请于{deadline}前完成整改，并在政务新媒体监测系统中回复整改情况、上传佐证材料；"
+        "通报之日起10日内仍未整改或整改不到位的，年度考核扣10分。",
+        SIGN,
+    ]
+    return Message(f"【整改到期提醒】{a.name}：整改期限{deadline}（{when}到期）", "\n".join(lines))
+
+
 @dataclass(frozen=True)
 class DigestItem:
     account: Account

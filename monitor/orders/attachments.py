@@ -86,8 +86,9 @@ def _check_image(name: str, data: bytes) -> None:
                 img.verify()  # structure and checksums, without decoding every pixel
     except AttachmentError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
-            Image.DecompressionBombWarning) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise AttachmentError(f"附件“{name}”的图片尺寸过大，已拒收") from exc
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise AttachmentError(f"附件“{name}”图片文件已损坏或无法识别，已拒收") from exc
 
 

@@ -30,6 +30,7 @@ def add_reply(order: RectificationOrder, who: str, text: str, files: list[tuple[
     for name, data in files:
         attachments.check(attachments.clean_name(name), data, limit)
     stored = [attachments.store(Path(cfg.attachments_dir), n, d, limit).as_dict() for n, d in files]
-    reply = OrderReply(order=order, at=now, user_name=who, text=text, attachments=stored)
+    reply = OrderReply(at=now, user_name=who, text=text, attachments=stored)
+    order.replies.append(reply)
     move(order, "replied", now, who, "replied", f"附件{len(stored)}个" if stored else "")
     return reply

@@ -14,3 +14,7 @@ def finding_url(settings, finding_id: int) -> str | None:
 
 def account_url(settings, account_id: int) -> str | None:
     return page_url(settings, f"/accounts/{account_id}")
+
+
+def order_url(settings, order_id: int) -> str | None:
+    return page_url(settings, f"/orders/{order_id}")
