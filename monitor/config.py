@@ -253,6 +253,12 @@ def cron_trigger(cron: str, tz: ZoneInfo):
     return trigger
 
 
+class TextCheck(_Section):
+    # A folder of the operator's own word lists (terms_*.txt, pairs_*.toml, sensitive_*.txt …,
+    # same format as monitor/textcheck/data/), added to the packaged ones.
+    extra_lists_dir: str = ""
+
+
 SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")
 
 
@@ -303,6 +309,7 @@ class Settings(BaseSettings):
     schedule: Schedule = Schedule()
     web: Web = Web()
     orders: Orders = Orders()
+    textcheck: TextCheck = TextCheck()
 
     @field_validator("database_url")
     @classmethod
