@@ -27,6 +27,14 @@ def night(app, history):
     for when in (BLOCKED_FROM, T - timedelta(hours=1)):
         h.observe(ids["rd"], outcome="blocked", observed_at=when, reason="rate_limited: HTTP 418 slow down",
                   http_status=418)
+    # 如东政务 (app): its download worked three nights ago, then answered 418 the last two
+    # nights; 应用宝 has no adapter and is not judged.
+    ids["app"] = h.account("如东政务", platform="app", district="如东县")
+    h.app_check(ids["app"], "download", "ok", T - timedelta(days=3))
+    for when in (BLOCKED_FROM, T - timedelta(hours=1)):
+        h.app_check(ids["app"], "download", "unknown", when, reason="rate_limited",
+                    detail="HTTP 418 at https://example.invalid/rudong.apk")
+        h.app_check(ids["app"], "yyb", "unknown", when, reason="no_adapter")
     # 南通科技: closed, 停更公告 on 2026-10-20, nothing since.
     ids["kj"] = h.account("南通科技", lifecycle="关停", stop_notice_on=date(2026, 10, 20), district="市级")
     h.post(ids["kj"], T.replace(month=10, day=20, hour=10))
@@ -69,6 +77,30 @@ def test_unverifiable_card_says_why_and_since_when(app, night, tmp_path):
     row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == "如东气象")
     assert row[headers.index("结论")] == "未能核验"
     assert "被平台限流（HTTP 418）" in row[headers.index("说明")]
+
+
+def test_unverifiable_app_card_says_which_channel_why_and_since_when(app, night, tmp_path):
+    paths = write_report(app, T, tmp_path / "out")
+    text = _text(_cards(paths["html"].read_text(encoding="utf-8"), night)["app"])
+    assert "未能核验：最近一次检查（2026年11月25日 01:00）官方下载地址被平台限流（HTTP 418）" in text
+    assert "自2026年11月23日 01:00起连续无法确定检查结果" in text
+    assert "应用宝" not in text  # not judged, so not a reason
+    assert "检查期内没有成功的采集记录" not in text and "本次未发现扣分或否决问题" not in text
+    ws = load_workbook(paths["xlsx"])["评分表"]
+    headers = [c.value for c in ws[3]]
+    row = next(r for r in ws.iter_rows(min_row=4, values_only=True) if r[1] == "如东政务")
+    assert row[headers.index("结论")] == "未能核验" and "官方下载地址被平台限流（HTTP 418）" in row[headers.index("说明")]
+
+
+def test_app_with_no_judgeable_channel_says_so(app, history):
+    from monitor.detectors.coverage import account_status
+    from monitor.reports.wording import unverifiable_text
+    from tests.fixtures.core import TZ
+
+    aid = history.account("海安政务", platform="app")
+    history.app_check(aid, "yyb", "unknown", T - timedelta(hours=1), reason="no_adapter")
+    text = unverifiable_text(account_status(app, aid, T), TZ)
+    assert text.startswith("未能核验：最近一次检查（2026年11月25日 01:00）应用宝暂不支持该应用商店。")
 
 
 def test_closed_account_says_so_and_shows_no_silence(app, night, tmp_path):

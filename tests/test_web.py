@@ -211,6 +211,21 @@ def test_overview_account_and_runs_pages_speak_chinese(web_client, workspace):
     assert c.get("/accounts/999999").status_code == 404
 
 
+def test_overview_says_why_an_account_is_unverifiable_in_chinese(web_client, workspace):
+    from monitor.scoring import score_all
+    from tests.fixtures.histories import History
+
+    h = History(workspace.app)
+    aid = h.account(name="如东气象", observe=False, platform_id="rudong-weather")
+    h.observe(aid, outcome="blocked", observed_at=T - timedelta(hours=1), reason="rate_limited: HTTP 418 slow down",
+              http_status=418)
+    score_all(workspace.app, T)
+    home = web_client("admin").get("/").text
+    row = home.split("未能核验的账号", 1)[1].split("</table>", 1)[0]
+    assert "如东气象" in row and "最近一次采集（2026年11月25日 01:00）被平台限流（HTTP 418）" in row
+    assert "rate_limited" not in row and "blocked" not in row
+
+
 def test_registry_upload_shows_the_clis_row_errors(web_client, workspace, tmp_path, run_cli, sqlite_url):
     c = web_client("admin")
     bad = tmp_path / "bad.csv"

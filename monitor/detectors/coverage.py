@@ -40,6 +40,8 @@ class AccountStatus:
     failed_status: int | None = None
     failed_at: datetime | None = None
     failing_since: datetime | None = None
+    # Apps: each channel that could not be looked at on the latest night → (outcome, reason, detail).
+    failed_channels: dict[str, tuple[str, str | None, str | None]] = field(default_factory=dict)
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """True when one successful span saw all of [start, end]. ``end`` is clipped to the
@@ -136,11 +138,29 @@ def app_status(checks: list, health=None) -> AccountStatus:
     """An app is checkable when one of its channels works at its latest check, or when every
     registered channel's latest check counts as failed (see detectors/app_channels.py);
     a channel that could not be looked at leaves the app 未能核验."""
-    reading = read_channels(checks, health or NightHealth())
-    if not reading.judgeable:
+    health = health or NightHealth()
+    reading = read_channels(checks, health)
+    if reading.judgeable:
+        until = max(c.checked_at for c in reading.channels.values())
+        return AccountStatus(True, "", until, [(until, until)])
+    if not reading.checked:
         return AccountStatus(False, unjudgeable_reason(reading))
-    until = max(c.checked_at for c in reading.channels.values())
-    return AccountStatus(True, "", until, [(until, until)])
+    last_night = max(c.checked_at for c in checks)
+    # The channels that said nothing; with none judged at all (no store adapter, a download
+    # page with store links only), the channels that cannot be judged automatically.
+    silent = reading.uncounted or sorted({c.channel for c in checks if c.checked_at == last_night})
+    latest = {c.channel: c for c in sorted(checks, key=lambda c: (c.checked_at, c.id or 0))}
+    failed = {ch: (latest[ch].outcome, latest[ch].reason, getattr(latest[ch], "detail", None)) for ch in silent}
+    first = latest[silent[0]]
+    # Since when: walk back over the nights while the app stayed unjudgeable.
+    since = last_night
+    for night in sorted({c.checked_at for c in checks}, reverse=True):
+        if read_channels([c for c in checks if c.checked_at <= night], health).judgeable:
+            break
+        since = night
+    return AccountStatus(False, unjudgeable_reason(reading), failed_outcome=first.outcome,
+                         failed_reason=first.reason, failed_at=last_night, failing_since=since,
+                         failed_channels=failed)
 
 
 def load_listing_observations(session: Session, since: datetime, at: datetime,
@@ -156,7 +176,7 @@ def load_listing_observations(session: Session, since: datetime, at: datetime,
 def load_app_checks(session: Session, since: datetime, at: datetime,
                     account_ids: set[int] | None = None) -> dict[int, list]:
     q = select(AppCheck.id, AppCheck.account_id, AppCheck.channel, AppCheck.url,
-               AppCheck.outcome, AppCheck.reason, AppCheck.checked_at
+               AppCheck.outcome, AppCheck.reason, AppCheck.detail, AppCheck.checked_at
                ).where(AppCheck.checked_at > since, AppCheck.checked_at <= at)
     return _grouped(session, q, AppCheck.account_id, account_ids)
 

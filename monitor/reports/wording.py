@@ -287,15 +287,28 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
     return "；".join(parts)
 
 
-def unverifiable_text(status, tz: ZoneInfo) -> str:
-    """Why an account is 未能核验 and since when, from its AccountStatus."""
+def unverifiable_why(status, tz: ZoneInfo) -> str:
+    """Why an account is 未能核验 and since when, from its AccountStatus (one clause)."""
     if status is None or status.failed_at is None:
-        return "未能核验：检查期内没有成功的采集记录，不作合格或不合格判定，系统将继续重试。"
-    what = reason_zh(status.failed_reason, status.failed_outcome, status.failed_status)
-    text = f"未能核验：最近一次采集（{fmt_time(status.failed_at, tz, with_zone=False)}）{what}"
+        return "检查期内没有成功的采集记录"
+    when = fmt_time(status.failed_at, tz, with_zone=False)
+    channels = getattr(status, "failed_channels", None)
+    if channels:  # an app: which channels could not be looked at, and why
+        # The detail ("HTTP 418 at …") gives the status inspectors quote.
+        what = "、".join(f"{channel_zh(ch)}{reason_zh(f'{reason}: {detail}' if detail else reason, outcome)}"
+                        for ch, (outcome, reason, detail) in channels.items())
+        text, failing = f"最近一次检查（{when}）{what}", "无法确定检查结果"
+    else:
+        what = reason_zh(status.failed_reason, status.failed_outcome, status.failed_status)
+        text, failing = f"最近一次采集（{when}）{what}", "采集失败"
     if status.failing_since is not None and status.failing_since < status.failed_at:
-        text += f"，自{fmt_time(status.failing_since, tz, with_zone=False)}起连续采集失败"
-    return text + "。不作合格或不合格判定，系统将继续重试。"
+        text += f"，自{fmt_time(status.failing_since, tz, with_zone=False)}起连续{failing}"
+    return text
+
+
+def unverifiable_text(status, tz: ZoneInfo) -> str:
+    """The report's sentence for a 未能核验 card."""
+    return f"未能核验：{unverifiable_why(status, tz)}。不作合格或不合格判定，系统将继续重试。"
 
 
 def lifecycle_notes(account: Account, at: datetime, period_start: datetime, tz: ZoneInfo,

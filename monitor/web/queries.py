@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased
 
 from monitor.detectors.context import Context
 from monitor.detectors.coverage import UNVERIFIABLE
+from monitor.reports.wording import unverifiable_why
 from monitor.rules import load_ruleset
 from monitor.web.auth import Viewer
 from storage.models import VERDICTS, Account, Finding, Observation, Run, ScoreCard
@@ -131,7 +132,7 @@ def changes(s, viewer: Viewer, at: datetime, before: datetime) -> tuple[list, li
 
 
 def unverifiable(app, s, viewer: Viewer, at: datetime, limit: int = 200) -> tuple[list[tuple[Account, str]], int]:
-    """The accounts 未能核验 at T with the reason coverage gives (the first ``limit``)."""
+    """The accounts 未能核验 at T with why and since when, in the reader's words (the first ``limit``)."""
     q = viewer.scope(select(Account).join(ScoreCard, and_(ScoreCard.account_id == Account.id, ScoreCard.at == at))
                      .where(ScoreCard.verdict == UNVERIFIABLE))
     total = s.scalar(select(func.count()).select_from(q.subquery()))
@@ -139,7 +140,7 @@ def unverifiable(app, s, viewer: Viewer, at: datetime, limit: int = 200) -> tupl
     if not accounts:
         return [], total
     statuses = Context(s, at, load_ruleset(app.settings), app.tz, accounts).statuses
-    return [(a, statuses[a.id].reason) for a in accounts], total
+    return [(a, unverifiable_why(statuses[a.id], app.tz)) for a in accounts], total
 
 
 def observations(s, account_id: int, at: datetime, nights: int = 90) -> list[Observation]:
