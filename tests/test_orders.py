@@ -64,6 +64,10 @@ def test_issuing_freezes_cited_findings_and_opens_one_order_per_account(db_url, 
         c = tb.content
         assert c["doc_number"] == "〔2026〕第　　号" and c["period_title_zh"] == "2026年11月"
         assert c["deadline_zh"] == "2026年12月6日" and c["accounts"][0]["platform_id"] == "2803301701"
+        assert c["title"] == "关于2026年11月全市政务新媒体检查情况的通报" and c["deducted"] == []
+        [v] = c["vetoed"]
+        assert v["name"] == "南通发布" and v["evidence_ids"] == ["ab" * 32]
+        assert v["problems"][0].startswith("内容不更新（单项否决）：最近一次更新：2026年11月10日")
         frozen = json.dumps(c, ensure_ascii=False)
         # Later reviews change the findings, never what was notified.
         s.scalar(select(Finding).where(Finding.rule == "veto.no_update_2w")).state = "dismissed"
@@ -102,10 +106,10 @@ def test_recheck_closes_on_a_fresh_post_and_reopens_while_still_silent(app):
     def still_silent(app_, when, account):
         h.observe(silent, observed_at=when - timedelta(minutes=5), covered_from=when - timedelta(days=60))
 
-    r = recheck_account(app, "2803301701", later, "张检查", crawl=still_silent)
+    r = recheck_account(app, silent, later, "张检查", crawl=still_silent)
     assert [(v.outcome, v.state) for v in r.verdicts] == [("reopened", "reopened")]
     assert "内容不更新" in r.verdicts[0].note
-    r = recheck_account(app, str(silent), later + timedelta(days=1), "张检查", crawl=_posted(h, silent, later))
+    r = recheck_account(app, silent, later + timedelta(days=1), "张检查", crawl=_posted(h, silent, later))
     assert [(v.outcome, v.state) for v in r.verdicts] == [("passed", "passed")]
     with app.session() as s:
         o = s.scalar(select(RectificationOrder))
@@ -124,7 +128,7 @@ def test_recheck_on_a_failed_fetch_decides_nothing(app, failure):
             return None
         return "复核抓取进程异常退出（-9）"
 
-    r = recheck_account(app, str(silent), T + timedelta(days=3), "张检查", crawl=crawl)
+    r = recheck_account(app, silent, T + timedelta(days=3), "张检查", crawl=crawl)
     [v] = r.verdicts
     assert v.outcome == "unverifiable" and v.state == "pending" and v.note.startswith("未能核验")
     with app.session() as s:

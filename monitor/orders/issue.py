@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session, joinedload
 
 from monitor.orders.states import record
 from monitor.reports.period import Period
-from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, facts_text, fmt_date, rule_name
+from monitor.reports.wording import (
+    GROUP_ZH,
+    STATE_ZH,
+    TONGBAO_ADDRESSEE,
+    TONGBAO_ISSUER,
+    account_platform,
+    facts_text,
+    fmt_date,
+    rule_name,
+    tongbao_title,
+)
 from monitor.rules import RuleSet
 from storage.models import Finding, RectificationOrder, Tongbao
 
@@ -98,9 +108,16 @@ def _content(tb: Tongbao, period: Period, deadline: date, accounts: list) -> dic
         rows.append({"order_id": order.id, "account_id": a.id, "platform": a.platform,
                      "platform_zh": account_platform(a), "platform_id": a.platform_id, "name": a.name,
                      "host_unit": a.host_unit, "district": a.district, "findings": items})
-    rows.sort(key=lambda r: (not any(f["group"] == "veto" for f in r["findings"]), r["district"] or "",
-                             r["host_unit"], r["name"]))
+    rows.sort(key=lambda r: (not _vetoed(r), r["district"] or "", r["host_unit"], r["name"]))
+    listed = [{"host_unit": r["host_unit"], "name": r["name"], "platform": r["platform_zh"],
+               "problems": _problems(r["findings"]),
+               "evidence_ids": sorted({e for f in r["findings"] for e in f["evidence_ids"]})} for r in rows]
     return {
+        # What the document says (the .docx and HTML renderings read these).
+        "title": tongbao_title(period.title_zh), "addressee": TONGBAO_ADDRESSEE, "issuer": TONGBAO_ISSUER,
+        "period_text": f"{fmt_date(period.first)}至{fmt_date(period.last)}", "rectify_days": tb.deadline_days,
+        "vetoed": [x for x, r in zip(listed, rows) if _vetoed(r)],
+        "deducted": [x for x, r in zip(listed, rows) if not _vetoed(r)],
         "period": period.text, "period_title_zh": period.title_zh,
         "period_first": period.first.isoformat(), "period_last": period.last.isoformat(),
         "issued_on": tb.issued_on.isoformat(), "issued_on_zh": fmt_date(tb.issued_on),
@@ -108,10 +125,22 @@ def _content(tb: Tongbao, period: Period, deadline: date, accounts: list) -> dic
         "deadline": deadline.isoformat(), "deadline_zh": fmt_date(deadline), "deadline_days": tb.deadline_days,
         "accounts": rows,
         "totals": {"accounts": len(rows),
-                   "vetoed_accounts": sum(1 for r in rows if any(f["group"] == "veto" for f in r["findings"])),
+                   "vetoed_accounts": sum(1 for r in rows if _vetoed(r)),
                    "findings": sum(len(r["findings"]) for r in rows),
                    "evidence_ids": sorted({e for r in rows for f in r["findings"] for e in f["evidence_ids"]})},
     }
+
+
+def _vetoed(row: dict) -> bool:
+    return any(f["group"] == "veto" for f in row["findings"])
+
+
+def _problems(findings: list[dict]) -> list[str]:
+    """One line per rule: its Annex 2 name, then the facts of each case cited."""
+    by_rule: dict[str, list[str]] = {}
+    for f in findings:
+        by_rule.setdefault(f"{f['rule_name']}（{f['group_zh']}）", []).extend([f["facts_text"]] if f["facts_text"] else [])
+    return [name + (f"：{'；'.join(facts)}" if facts else "") for name, facts in by_rule.items()]
 
 
 def tongbao_content(s: Session, tongbao_id: int) -> dict:

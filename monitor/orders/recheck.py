@@ -75,13 +75,15 @@ def _holds(cited: dict, drafts: list, since: datetime) -> bool:
         or (d.case_key == cited["case_key"] and d.case_key.startswith("post:"))) for d in drafts)
 
 
-def recheck_account(app: App, key: str, at: datetime, who: str,
+def recheck_account(app: App, account_id: int, at: datetime, who: str,
                     crawl: Callable[[App, datetime, Account], str | None] = crawl_one) -> RecheckResult:
     from monitor.detectors import Context, detect_drafts
     from monitor.rules import load_ruleset
 
     with app.session() as s:
-        account = find_account(s, key)
+        account = s.get(Account, account_id)
+        if account is None:
+            raise RecheckError(f"no account with id {account_id}")
         open_ids = list(s.scalars(select(RectificationOrder.id).where(
             RectificationOrder.account_id == account.id, RectificationOrder.state != CLOSED)
             .order_by(RectificationOrder.id)))

@@ -10,12 +10,15 @@ from monitor.reports.timeline import GAP, ORIGINAL, OTHER
 from monitor.reports.view import AccountView, rule_label
 from monitor.reports.wording import (
     RECTIFY_DAYS,
+    TONGBAO_ADDRESSEE,
+    TONGBAO_ISSUER,
     account_platform,
     facts_text,
     fmt_date,
     fmt_period,
     fmt_time,
     rectify_deadline,
+    tongbao_title,
 )
 
 _env = Environment(loader=PackageLoader("monitor.reports", "templates"),
@@ -75,13 +78,13 @@ def tongbao_rows(data: ReportData) -> tuple[list[dict], list[dict]]:
     return vetoed, deducted
 
 
-def render_tongbao(data: ReportData, issuer: str = "南通市人民政府办公室") -> str:
+def render_tongbao(data: ReportData, issuer: str = TONGBAO_ISSUER) -> str:
     vetoed, deducted = tongbao_rows(data)
     local = data.at.astimezone(data.tz)
     quarter = (local.month - 1) // 3 + 1
     return _env.get_template("tongbao.html").render(
-        title=f"关于{local.year}年第{'一二三四'[quarter - 1]}季度全市政务新媒体检查情况的通报",
-        addressee="县（市、区）人民政府，市各有关部门和单位",
+        title=tongbao_title(f"{local.year}年第{'一二三四'[quarter - 1]}季度"),
+        addressee=TONGBAO_ADDRESSEE,
         regulation=(data.rules.source or data.rules.name).split("（")[0].replace("附件2", "") or "政务新媒体管理办法",
         vetoed=vetoed, deducted=deducted, rectify_days=RECTIFY_DAYS,
         deadline_text=fmt_date(rectify_deadline(data.at, data.tz)), date_text=fmt_date(local.date()),

@@ -22,6 +22,8 @@ from monitor.rules import Rule, RuleSet
 from storage.models import Account
 
 RECTIFY_DAYS = 10  # 通报 rectification deadline (NT-90 Annex 3: 10 days after the 通报)
+TONGBAO_ADDRESSEE = "县（市、区）人民政府，市各有关部门和单位"  # 主送
+TONGBAO_ISSUER = "南通市人民政府办公室"
 
 GROUP_ZH = {"veto": "单项否决", "deduction": "扣分", "advisory": "合规提示"}
 STATE_ZH = {"auto": "自动判定", "suspected": "待复核", "confirmed": "已确认", "dismissed": "已排除"}
@@ -207,6 +209,11 @@ def fmt_day(value: datetime | str, tz: ZoneInfo) -> str:
 
 def fmt_period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return f"{fmt_day(start, tz)}至{fmt_day(end, tz)}"
+
+
+def tongbao_title(period_zh: str) -> str:
+    """'关于2026年第四季度全市政务新媒体检查情况的通报'."""
+    return f"关于{period_zh}全市政务新媒体检查情况的通报"
 
 
 def rectify_deadline(at: datetime, tz: ZoneInfo) -> date:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storage.models import AuditEntry, Finding
 from storage.types import utcnow
 
-ACTION_ZH = {"review": "复核", "registry_import": "导入登记表"}
+ACTION_ZH = {"review": "复核", "registry_import": "导入登记表", "tongbao_issue": "下发通报"}
 
 
 def record(app, user_name: str, address: str | None, action: str, *, finding_id: int | None = None,

@@ -10,10 +10,10 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, se
 
 from monitor.reports.html import pct
 from monitor.reports.timeline import GAP, ORIGINAL, OTHER
-from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, fmt_time
+from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, fmt_date, fmt_time
 from monitor.web.auth import CSRF_FIELD, CSRF_HEADER, csrf_token
 
-NAV = (("/", "总览"), ("/accounts", "账号"), ("/review", "待复核"), ("/runs", "运行记录"),
+NAV = (("/", "总览"), ("/accounts", "账号"), ("/review", "待复核"), ("/orders", "整改"), ("/runs", "运行记录"),
        ("/registry", "登记表"), ("/downloads", "下载"))
 ROLE_ZH = {"admin": "管理员", "inspector": "检查人员", "unit": "主办单位用户"}
 OUTCOME_ZH = {"ok": "成功", "not_found": "不存在", "blocked": "被拦截", "error": "出错", "fail": "失败",
@@ -31,6 +31,7 @@ def make_templates(app) -> Jinja2Templates:
                       trim_blocks=True, lstrip_blocks=True)
     tz = app.tz
     env.filters["t"] = lambda v, zone=False: fmt_time(v, tz, with_zone=zone) if v else "—"
+    env.filters["d"] = lambda v: fmt_date(v) if v else "—"
     env.filters["pct"] = pct
     env.filters["platform"] = account_platform
     env.filters["outcome"] = lambda v: OUTCOME_ZH.get(v, v)

@@ -15,7 +15,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Crawl ACCOUNT now and close (已复核通过) or reopen (复核未通过) its open orders on the
         fresh result. A failed fetch decides nothing: 未能核验, and the orders keep their state."""
-        from monitor.orders.recheck import RecheckError, recheck_account
+        from monitor.orders.recheck import RecheckError, find_account, recheck_account
         from monitor.reports.wording import ORDER_STATE_ZH, fmt_time
         from monitor.review import _reviewer
 
@@ -25,7 +25,9 @@ def register(app: typer.Typer) -> None:
         except ValueError as exc:
             fail(str(exc), code=2)
         try:
-            result = recheck_account(a, account, t, _reviewer(by))
+            with a.session() as s:
+                account_id = find_account(s, account).id
+            result = recheck_account(a, account_id, t, _reviewer(by))
         except RecheckError as exc:
             fail(str(exc), code=1)
         console.print(f"{result.name} 复核（{fmt_time(t, a.tz)}）：", highlight=False)
