@@ -70,7 +70,8 @@ def test_demo_registry_imports_every_account_with_its_fields(cli):
     rows = accounts(cli)
     assert len(rows) == demo_rows()
     assert sorted({(a["platform"], a["wechat_kind"]) for a in rows}) == [
-        ("app", None), ("wechat", "服务号"), ("wechat", "订阅号"), ("weibo", None)]
+        ("app", None), ("douyin", None), ("kuaishou", None), ("toutiao", None), ("wechat", "服务号"),
+        ("wechat", "订阅号"), ("weibo", None)]
     a = by_name(rows)
     fabu = a["南通发布"]
     assert (fabu["platform_id"], fabu["host_unit"], fabu["district"]) == ("1000000001", "南通市人民政府新闻办公室", "市级")

@@ -64,6 +64,11 @@ def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
         "WECHAT_CLIENT_UIN": p.wechat.client_uin.get_secret_value() if p.wechat.client_uin else "",
         "WECHAT_CLIENT_KEY": p.wechat.client_key.get_secret_value() if p.wechat.client_key else "",
         "WECHAT_CLIENT_USER_AGENT": p.wechat.client_user_agent,
+        "MONITOR_VETO_DAYS": _veto_days(settings),
+        "VIDEO_PLATFORMS": {
+            name: {"base_url": v.base_url.rstrip("/"), "way": v.way, "rsshub_url": v.rsshub_url.rstrip("/"),
+                   "canary": v.canary, "max_age_hours": _hours(v.max_age), "browser_timeout": v.browser_timeout}
+            for name, v in (("toutiao", p.toutiao), ("douyin", p.douyin), ("kuaishou", p.kuaishou))},
         "APPLE_LOOKUP_URL": p.apple.lookup_url,
         "STORE_URLS": {"yyb": p.yyb.url, "huawei": p.huawei.url, "xiaomi": p.xiaomi.url, "vivo": p.vivo.url},
         "STORE_FALLBACK_URLS": {"yyb": p.yyb.fallback_url},

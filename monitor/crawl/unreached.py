@@ -11,7 +11,8 @@ from monitor.app import App
 from storage.models import Account, AppCheck, Observation
 
 # The observation kind each platform's listing (or availability) is judged on.
-KIND_FOR_PLATFORM = {"weibo": "timeline", "wechat": "feed", "app": "app"}
+KIND_FOR_PLATFORM = {"weibo": "timeline", "wechat": "feed", "app": "app", "toutiao": "timeline",
+                     "douyin": "timeline", "kuaishou": "timeline"}
 REASON = "crawl_incomplete"
 
 

@@ -24,7 +24,8 @@ from storage.models import Account, Observation
 # of its counts: the progress display shows it and the alert stage sends it to the operator.
 WARNING = "warning"
 # Which spider observes which registry platform.
-SPIDER_FOR_PLATFORM = {"weibo": "weibo", "wechat": "wechat", "app": "apps"}
+SPIDER_FOR_PLATFORM = {"weibo": "weibo", "wechat": "wechat", "app": "apps", "toutiao": "toutiao",
+                       "douyin": "douyin", "kuaishou": "kuaishou"}
 
 
 @dataclass

@@ -126,6 +126,14 @@ REASONS: dict[str, str] = {
     "no_feed_url": "登记表未填写订阅源地址，无法读取文章列表",
     "feed_stale": "订阅源已停止同步",
     "feed_service_unknown": "订阅源服务状态无法确认",
+    # ── 今日头条 / 抖音 / 快手 (w20: spiders/shortvideo/) ────────────────────
+    "not_observed": "未配置该平台的采集方式",
+    "untimed_items": "作品缺少发布时间，无法证明账号未更新",
+    "waf_empty": "平台防火墙拦截（返回空白内容）",
+    "platform_refused": "平台拒绝了请求",
+    "rsshub_rejected": "订阅源服务被平台拒绝",
+    "rsshub_not_found": "订阅源服务未找到该账号或路由",
+    "rsshub_error": "订阅源服务出错",
     # ── Weibo (w15: spiders/weibo*) ────────────────────────────────────────
     "bad_uid": "登记的账号ID不是有效的微博UID",
     "visitor_wall": "被微博访客验证拦截",

@@ -338,6 +338,9 @@ DEMO_PORT = 18765
 DEMO_BASE = f"http://127.0.0.1:{DEMO_PORT}"
 
 
+VIDEO_CANARY = "MS4wLjABAAAAsandboxCanaryToutiao000000000000000000000"
+
+
 def platform_config(base: str) -> dict[str, Any]:
     return {
         "platforms": {
@@ -345,6 +348,12 @@ def platform_config(base: str) -> dict[str, Any]:
             # The sandbox's aboutbiz wants WeChat-client headers, as WeChat does; any values do.
             "wechat": {"base_url": f"{base}/wechat", "client_uin": "MTAwMDAwMDAwMQ==",
                        "client_key": "sandbox-client-key"},
+            # 头条 through the RSSHub double (its canary: an account that posts daily), 抖音 and
+            # 快手 through their profile pages in Chromium.
+            "toutiao": {"base_url": f"{base}/toutiao", "way": "feed", "rsshub_url": f"{base}/rsshub",
+                        "canary": f"{base}/rsshub/toutiao/user/token/{VIDEO_CANARY}"},
+            "douyin": {"base_url": f"{base}/douyin", "way": "browser", "rsshub_url": f"{base}/rsshub"},
+            "kuaishou": {"base_url": f"{base}/kuaishou", "way": "browser", "rsshub_url": f"{base}/rsshub"},
             "apple": {"lookup_url": f"{base}/stores/apple/lookup"},
             "yyb": {"url": f"{base}/stores/yyb/o/simple.jsp", "fallback_url": f"{base}/stores/yyb/wechat-apkinfo"},
             "huawei": {"url": f"{base}/stores/huawei/edge"},

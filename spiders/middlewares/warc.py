@@ -120,6 +120,10 @@ class WarcWriterMiddleware:
         request.meta["warc_ref"] = ref
         return response
 
+    def record(self, request, response, spider_name: str) -> str:
+        """Archive an exchange made outside Scrapy's downloader (a browser's); its reference."""
+        return self._write(request, response, spider_name)
+
     def _write(self, request, response, spider_name: str) -> str:
         if self._writer is None:
             self._open(spider_name)

@@ -1,0 +1,11 @@
+"""抖音 accounts: the RSSHub route ``/douyin/user/:sec_uid`` or the profile page
+``douyin.com/user/{sec_uid}`` and the ``aweme/post`` JSON it loads (spiders.shortvideo)."""
+from spiders.shortvideo.spider import VideoSpider
+
+
+class DouyinSpider(VideoSpider):
+    name = "douyin"
+    platform = "douyin"
+    route = "/douyin/user/{id}"
+    page = "/user/{id}"
+    post_page = "https://www.douyin.com/video/{id}"
