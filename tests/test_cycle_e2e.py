@@ -31,6 +31,11 @@ EXPECTED = {
     "如皋发布": ("合格", 100),            # timeline pages by cardlistInfo.page (no since_id): all followed
     "海安发布": ("合格", 100),            # visitors see page 1 only: weeks beyond it are not judged
     "如东政务": ("合格", 100),            # a download page: its 安卓版下载 link is a good APK
+    "南通发布头条号": ("合格", 100),      # 头条 through RSSHub, canary fresh
+    "南通公安": ("合格", 100),            # 抖音 through the profile page's aweme/post JSON
+    "海门发布": ("不合格", None),         # 抖音, newest work 31 days old: veto
+    "如东文旅": ("合格", 100),            # 快手 through the page's GraphQL answer
+    "通州融媒": ("未能核验", None),       # 快手 through RSSHub: items carry no time
 }
 # How much of the 28-day check period the two nights observed.
 COVERAGE = {"如皋发布": 28, "海安发布": 8, "南通发布": 28, "如东气象": 0}
@@ -57,6 +62,7 @@ def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, 
     assert {name: cards[name]["coverage"]["days"] for name in COVERAGE} == COVERAGE
     assert cards["海安发布"]["coverage"]["text"] == "监测覆盖 8/28 天" and cards["南通百通"]["coverage"] is None
     assert "veto.app_unavailable" in cards["崇川政务"]["vetoes"]
+    assert "veto.no_update_2w" in cards["海门发布"]["vetoes"]
     assert "订阅源停止同步 since" in cards["南通住建"]["reason"] and not cards["南通住建"]["vetoes"]
 
     # Re-running the same T is harmless: same cards, no duplicate findings.
