@@ -80,9 +80,8 @@ class VideoSpider(AccountSpider):
                 if way == "feed":
                     url = self.feed_url(account)
                     if url is None:
-                        yield self._observation(account, "feed", "error", None,
-                                                f"not_observed: no 订阅源 and no [platforms.{self.platform}] "
-                                                "rsshub_url", {"way": "feed"})
+                        yield self._observation(account, "error", f"not_observed: no 订阅源 and no [platforms.{self.platform}] "
+                                                "rsshub_url", "feed", None, {"way": "feed"})
                         continue
                     if self._freshness is None:
                         self._freshness = await self._check_canary()
@@ -91,8 +90,7 @@ class VideoSpider(AccountSpider):
                 elif way == "browser":
                     yield await self._browse(account)
                 else:
-                    yield self._observation(account, "timeline", "error", self.page_url(account),
-                                            f"not_observed: [platforms.{self.platform}] way = \"none\"", {"way": way})
+                    yield self._observation(account, "error", f"not_observed: [platforms.{self.platform}] way = \"none\"", "timeline", self.page_url(account), {"way": way})
         finally:
             if self._browser is not None:
                 await self._browser.close()
@@ -123,14 +121,12 @@ class VideoSpider(AccountSpider):
         ref = response.meta.get("warc_ref")
         failed = rsshub_failure(response.status, response.body, _ctype(response))
         if failed:
-            yield self._observation(account, "feed", failed[0], response.url, failed[1], details,
-                                    status=response.status, requests=requests, ref=ref)
+            yield self._observation(account, failed[0], failed[1], "feed", response.url, details, status=response.status, requests=requests, ref=ref)
             return
         try:
             feed = parse_feed(response.body, response.url, _ctype(response), self.tz)
         except FeedError as exc:
-            yield self._observation(account, "feed", "error", response.url, f"feed_invalid: {exc}", details,
-                                    status=response.status, requests=requests, ref=ref)
+            yield self._observation(account, "error", f"feed_invalid: {exc}", "feed", response.url, details, status=response.status, requests=requests, ref=ref)
             return
         trusted = feed.kind in set(self.settings.getlist("VIDEO_TRUSTED_FEED_KINDS") or ["rsshub"])
         posts = []
@@ -152,8 +148,7 @@ class VideoSpider(AccountSpider):
     def on_feed_failure(self, failure):
         account = failure.request.meta["account"]
         requests = 1 + failure.request.meta.get("retry_times", 0)
-        yield self._observation(account, "feed", "error", failure.request.url,
-                                f"feed_unavailable: {failure.getErrorMessage()}", {"way": "feed"}, requests=requests)
+        yield self._observation(account, "error", f"feed_unavailable: {failure.getErrorMessage()}", "feed", failure.request.url, {"way": "feed"}, requests=requests)
 
     # ── browser way ─────────────────────────────────────────────────────────
     async def _browse(self, account) -> ObservationItem:
@@ -176,18 +171,15 @@ class VideoSpider(AccountSpider):
         ref = next((ref for r, ref in lists if ref), None)
         common = dict(status=visit.status, requests=visit.requests, ref=ref)
         if visit.error:
-            return self._observation(account, "timeline", "error", url, visit.error, details, **common)
+            return self._observation(account, "error", visit.error, "timeline", url, details, **common)
         failed = next((r for r, _ in lists if r.outcome != "ok"), None)
         if failed is not None:
-            return self._observation(account, "timeline", failed.outcome, url, failed.reason, details, **common)
+            return self._observation(account, failed.outcome, failed.reason, "timeline", url, details, **common)
         if not any(r.posts is not None for r, _ in lists):
             if visit.captcha:
-                return self._observation(account, "timeline", "blocked", url,
-                                         f"captcha: verification page at {visit.final_url} ({visit.title})", details,
-                                         **common)
-            return self._observation(account, "timeline", "blocked", url,
-                                     f"waf_empty: the page loaded no list answer in {visit.seconds:.0f} s "
-                                     f"(HTTP {visit.status})", details, **common)
+                return self._observation(account, "blocked", f"captcha: verification page at {visit.final_url} ({visit.title})", "timeline", url, details, **common)
+            return self._observation(account, "blocked", f"waf_empty: the page loaded no list answer in {visit.seconds:.0f} s "
+                                     f"(HTTP {visit.status})", "timeline", url, details, **common)
         posts: dict[str, VideoPost] = {}
         profile: VideoProfile | None = None
         for reading, _ in readings:
@@ -240,9 +232,7 @@ class VideoSpider(AccountSpider):
                                        facts={k: v for k, v in {"post_count": profile.post_count}.items()
                                               if v is not None})
         seen = [p.post_id for p in posts] if outcome == "ok" and covered is not None else None
-        return self._observation(account, kind, outcome, url, reason, details, status=status, requests=requests,
-                                 ref=ref, covered=covered, exhaustive=v.exhaustive and outcome == "ok", seen=seen,
-                                 posts=items, profile=item_profile)
+        return self._observation(account, outcome, reason, kind, url, details, status=status, requests=requests, ref=ref, covered=covered, exhaustive=v.exhaustive and outcome == "ok", seen=seen, posts=items, profile=item_profile)
 
     def _post(self, account, post: VideoPost, kind: str) -> PostItem:
         return PostItem(account_id=account.id, platform_post_id=post.post_id, published_at=post.published_at,
@@ -251,7 +241,7 @@ class VideoSpider(AccountSpider):
                         time_source=("api" if kind == "timeline" else "feed") if post.published_at else "none",
                         details=post.details)
 
-    def _observation(self, account, kind, outcome, url, reason, details, status=None, requests=0, ref=None,
+    def _observation(self, account, outcome, reason, kind, url, details, status=None, requests=0, ref=None,
                      covered=None, exhaustive=False, seen=None, posts=None, profile=None) -> ObservationItem:
         return ObservationItem(account_id=account.id, platform=self.platform, kind=kind, outcome=outcome, url=url,
                                observed_at=self.at, http_status=status, reason=reason, covered_from=covered,
