@@ -3,6 +3,7 @@ terms and ordinary government prose alone."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,17 @@ def test_near_miss_of_a_protected_term(wrong, right, note):
         return
     assert [(h.text, h.suggestion, h.note, h.kind, h.line) for h in hits] == \
         [(wrong, right, note, "严重表述错误", "veto.security")]
+
+
+@pytest.mark.parametrize("text, raised", [
+    ("完善生态环境补偿机制", False),  # 补偿 is a word: the 部 of 生态环境部 was not misspelt
+    ("保持生态环境不恶化", False),
+    ("南通事业单位公开招聘", False),
+    ("交通运输补发布通知", True),
+    ("国家统计具发布数据", True),
+])
+def test_a_short_names_ending_replaced_is_raised_only_where_it_is_not_an_ordinary_word(text, raised):
+    assert bool(check_text(text)) is raised
 
 
 def test_two_errors_in_neighbouring_terms_are_two_hits():
@@ -94,6 +106,24 @@ def test_old_agency_names_carry_the_year_they_changed():
 ])
 def test_pairs_leave_correct_and_historical_wording(text):
     assert check_text(text) == []
+
+
+def test_a_name_that_changed_later_is_judged_as_of_the_publish_date():
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    assert check_text("市卫计委提醒", published=date(2017, 5, 1)) == []
+    assert rules("市卫计委提醒", published=datetime(2019, 5, 1, tzinfo=ZoneInfo("Asia/Shanghai"))) == \
+        [("卫计委", "卫健委", "pairs.agency.卫计委")]
+    assert check_text("抗击新冠肺炎疫情", published=date(2022, 3, 5)) == []
+    assert [h.rule for h in check_text("新冠肺炎疫苗接种", published=date(2023, 1, 10))] == ["pairs.outdated.新冠肺炎"]
+
+
+def test_every_pair_entry_matches_its_examples():
+    checker = get_checker()
+    for pair in checker.pairs.pairs:
+        for ex in pair.examples:
+            assert pair.rule in {h.rule for h in checker.check(f"据悉，{ex}发布了通知。")}, (pair.rule, ex)
 
 
 def test_taiwan_listed_with_countries():
@@ -169,6 +199,38 @@ def test_every_packaged_list_has_its_header():
             assert wl.get("source") and wl.get("version") and wl.get("date"), wl.path
     for wl in lists["terms"]:
         assert wl.get("reviewed"), wl.path
+
+
+def test_a_pattern_must_match_its_examples(tmp_path):
+    (tmp_path / "pairs_ops.toml").write_text(
+        'version = "1"\n[[pair]]\nid = "x"\npattern = "甲乙"\nright = "丙"\nexamples = ["甲丙"]\n', encoding="utf-8")
+    with pytest.raises(ListError, match=r"does not match its example '甲丙'"):
+        check_text("x", extra_lists_dir=str(tmp_path))
+
+
+# ── no false alarms on real text ────────────────────────────────────────────────
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_no_hits_on_the_regulation_or_the_committed_government_prose():
+    from datetime import date
+
+    regulation = sorted((REPO.parent / "shared" / "regulation").glob("*.txt"))
+    prose = sorted((REPO / "bench" / "data" / "gov_prose_sample").glob("20*.txt"))
+    assert regulation and len(prose) == 2
+    for p in regulation + prose:
+        published = date.fromisoformat(p.name[:10]) if p.name[:2] == "20" else None
+        assert check_text(p.read_text(encoding="utf-8"), published=published) == [], p.name
+
+
+def test_no_hits_on_the_demo_sandbox_posts():
+    from monitor.sandbox.scenario import load_scenario
+
+    texts = {t for acc in load_scenario("demo").accounts() for p in acc.posts
+             if p.extra.get("text_check") != "expected" for t in (p.text, p.title) if t}
+    assert texts
+    assert [(t, h.text) for t in sorted(texts) for h in check_text(t)] == []
 
 
 def test_checker_is_built_once_per_term_set():

@@ -14,6 +14,7 @@ All word lists are data files (see :mod:`.lists`).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Iterable
 
@@ -53,12 +54,12 @@ class TextChecker:
 
         lists = load_lists(extra_lists_dir)
         self.pairs = pairs.PairCheck(lists)
-        self.terms = terms.TermCheck(lists, extra_terms)
+        self.terms = terms.TermCheck(extra_lists_dir, extra_terms)
         self.sensitive = sensitive.SensitiveCheck(lists)
         self.personal = personal.PersonalCheck()
 
-    def check(self, text: str) -> list[Hit]:
-        explicit = list(self.pairs.find(text))
+    def check(self, text: str, published: date | None = None) -> list[Hit]:
+        explicit = list(self.pairs.find(text, published))
         # A pair entry says more than a near-miss of the same span (卫计委 is an old name, not a typo).
         taken = [(h.start, h.end) for h in explicit]
         near = [h for h in self.terms.find(text)
@@ -77,12 +78,16 @@ def get_checker(extra_terms: Iterable[str] = (), extra_lists_dir: str | None = N
                     str(extra_lists_dir) if extra_lists_dir else None)
 
 
-def check_text(text: str, *, extra_terms: Iterable[str] = (), extra_lists_dir: str | None = None) -> list[Hit]:
+def check_text(text: str, *, extra_terms: Iterable[str] = (), extra_lists_dir: str | None = None,
+               published: date | datetime | None = None) -> list[Hit]:
     """Every hit in ``text``, by position. ``extra_terms``: more terms that must be written
     exactly (e.g. every 主办单位 in the registry); ``extra_lists_dir``: the operator's lists
-    (``[textcheck] extra_lists_dir``). Raises :class:`~monitor.textcheck.lists.ListError` for
-    a list file that cannot be read."""
-    return get_checker(extra_terms, extra_lists_dir).check(text)
+    (``[textcheck] extra_lists_dir``); ``published``: when the text was published — a name
+    that changed later (卫计委 before the 2018 reform) is not raised; None: as of today.
+    Raises :class:`~monitor.textcheck.lists.ListError` for a list file that cannot be read."""
+    if isinstance(published, datetime):
+        published = published.date()
+    return get_checker(extra_terms, extra_lists_dir).check(text, published)
 
 
 __all__ = ["Hit", "KINDS", "TextChecker", "check_text", "get_checker"]

@@ -5,6 +5,7 @@ Every list is a file under ``monitor/textcheck/data/`` (and, optionally, the ope
 
     terms_*.txt      terms that must be written exactly (near-misses are flagged)
     allow_*.txt      strings that are never a near-miss (ordinary words that look like one)
+    ordinary_*.txt   ordinary words a misspelt name ending may begin (补偿 after 生态环境…)
     shapes_*.txt     groups of characters that look alike (one group per line)
     pairs_*.toml     wrong → right pairs and patterns
     sensitive_*.txt  sensitive words; ``## 类别`` lines set the category of the words below
@@ -115,7 +116,7 @@ class Lists:
         return self.by_prefix.get(prefix, [])
 
 
-PREFIXES = ("terms", "allow", "shapes", "pairs", "sensitive", "whitelist", "context", "countries")
+PREFIXES = ("terms", "allow", "ordinary", "shapes", "pairs", "sensitive", "whitelist", "context", "countries")
 
 
 def _files(folder: Path) -> list[Path]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Iterator
 
 import ahocorasick
@@ -27,6 +28,9 @@ class Pair:
     unless_after: tuple[str, ...]
     unless_near: tuple[str, ...]
     pattern: re.Pattern | None = None
+    # Raised only in text published after this day: a 2016 post saying 卫计委 was right then.
+    since: date | None = None
+    examples: tuple[str, ...] = ()  # texts the entry must match: the wrong text, or a pattern's examples
 
     def suggestion(self, matched: str) -> str:
         # A pattern's right side may use its groups (中国\\1等国家和地区).
@@ -67,26 +71,53 @@ def _pairs(lists: Lists) -> Iterator[tuple[str | None, Pair]]:
             if kind not in KINDS:
                 raise ListError(f"{where} ({pid}): kind {kind!r} is not one of {', '.join(KINDS)}")
             compiled = None
+            examples = _strings(t, "examples", where)
             if pattern:
                 try:
                     compiled = re.compile(pattern)
                 except re.error as exc:
                     raise ListError(f"{where} ({pid}): bad pattern: {exc}") from None
+                if not examples:
+                    raise ListError(f"{where} ({pid}): a pattern needs `examples` it matches")
+                for ex in examples:
+                    if not compiled.search(ex):
+                        raise ListError(f"{where} ({pid}): the pattern does not match its example {ex!r}")
             yield wrong, Pair(
                 rule=f"pairs.{group}.{pid}", right=str(t.get("right", "")), kind=kind,
                 line=t.get("line", wl.get("line", DEFAULT_LINE[kind])), source=wl.source,
-                note=str(t.get("note", "")) + (f"（{t['since']}年起）" if t.get("since") else ""),
+                note=str(t.get("note", "")) + _since_note(t.get("since")),
+                since=_since(t.get("since"), where),
+                examples=examples or (wrong,),
                 unless_before=_strings(t, "unless_before", where) or _strings(top, "unless_before", where),
                 unless_after=_strings(t, "unless_after", where) or _strings(top, "unless_after", where),
                 unless_near=_strings(t, "unless_near", where) or _strings(top, "unless_near", where),
                 pattern=compiled)
 
 
+def _since(value, where: str) -> date | None:
+    """A year means its last day (local reforms ran through the year); a date is exact."""
+    if value is None:
+        return None
+    if isinstance(value, int) and 1949 <= value <= 2100:
+        return date(value, 12, 31)
+    if isinstance(value, date):
+        return value
+    raise ListError(f"{where}: `since` must be a year (2018) or a date (2022-12-26), not {value!r}")
+
+
+def _since_note(value) -> str:
+    if isinstance(value, int):
+        return f"（{value}年起）"
+    return f"（{value}起）" if value else ""
+
+
 class PairCheck:
     def __init__(self, lists: Lists):
         self.literal = ahocorasick.Automaton()
         self.patterns: list[Pair] = []
+        self.pairs: list[Pair] = []
         for wrong, pair in _pairs(lists):
+            self.pairs.append(pair)
             if wrong:
                 self.literal.add_word(wrong, (wrong, pair))
             else:
@@ -96,7 +127,7 @@ class PairCheck:
             self.literal.make_automaton()
         self.listing = CountryListing(lists)
 
-    def find(self, text: str) -> Iterator[Hit]:
+    def find(self, text: str, published: date | None = None) -> Iterator[Hit]:
         found: list[tuple[int, int, str, Pair]] = []
         if self.has_literal:
             for end, (wrong, pair) in self.literal.iter(text):
@@ -112,6 +143,8 @@ class PairCheck:
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
         last_end = -1
         for start, end, matched, pair in found:
+            if published is not None and pair.since is not None and published <= pair.since:
+                continue
             if start < last_end or pair.excused(text, start, end) \
                     or any(start < h.end and h.start < end for h in listed):
                 continue

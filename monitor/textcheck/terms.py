@@ -9,19 +9,20 @@ where an allow_*.txt list says the string is ordinary."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, Iterator
 
 import ahocorasick
 
 from monitor.textcheck import DEFAULT_LINE, KINDS, SEVERE, Hit
 from monitor.textcheck.confusion import Confusion
-from monitor.textcheck.lists import ListError, Lists
+from monitor.textcheck.lists import ListError, Lists, load_lists
 
-# Generic endings: replacing the last character of a three-character name ending in one makes
-# ordinary prose (南通市 → 南通是一座…), so that one edit is not generated.
-_SUFFIXES = set("市区县省镇乡村街道局委办厅部院会室处所站队")
+# Generic endings of names (市, 局, 部 …): see Variant.tail.
+_SUFFIXES = set("市区县省镇乡村街道局委办厅部院会室处所站队署")
 _HOW = {"homophone": "同音字", "shape": "形近字", "dropped": "漏字", "doubled": "重字"}
 _CONNECTIVES = set("和与及的")
+EDITS = ("replace", "drop", "double")
 EXTRA_SOURCE = "registry"  # what an extra_terms hit cites
 
 
@@ -33,12 +34,16 @@ class Term:
     line: str
     source: str
     person: bool = False  # a person's name: every position may be edited
+    edits: frozenset[str] = frozenset(("replace", "drop", "double"))  # the list's `edits:` header
 
 
 @dataclass(frozen=True)
 class Variant:
     term: Term
     how: str  # homophone / shape / dropped / doubled
+    # The generic ending of a short name replaced (南通市 → 南通是, 生态环境部 → 生态环境补):
+    # raised only where the new last character does not begin an ordinary word (是…, 补偿).
+    tail: bool = False
 
 
 def _term_lists(lists: Lists) -> Iterator[Term]:
@@ -48,70 +53,98 @@ def _term_lists(lists: Lists) -> Iterator[Term]:
         if kind not in KINDS:
             raise ListError(f"{wl.path}: kind {kind!r} is not one of {', '.join(KINDS)}")
         line = wl.get("line", DEFAULT_LINE[kind])
+        allowed = {x.strip() for x in wl.get("edits", ",".join(EDITS)).split(",") if x.strip()}
+        if not allowed <= set(EDITS):
+            raise ListError(f"{wl.path}: edits must be some of {', '.join(EDITS)}, not {wl.get('edits')!r}")
         for e in wl.entries:
             person = e.category == "人名"
-            yield Term(e.value, f"terms.{group}.{e.value}", kind, line, wl.source, person)
+            yield Term(e.value, f"terms.{group}.{e.value}", kind, line, wl.source, person, frozenset(allowed))
 
 
-def edits(term: str, confusion: Confusion, *, person: bool = False) -> Iterator[tuple[str, str]]:
+def edits(term: str, confusion: Confusion, *, person: bool = False,
+          kinds: Iterable[str] = EDITS) -> Iterator[tuple[str, str]]:
     """(near-miss, how) for one term: single-character replacements, inner drops and doubles."""
     n = len(term)
+    kinds = set(kinds)
     for i, ch in enumerate(term):
-        if n <= 3 and i == n - 1 and ch in _SUFFIXES and not person:
-            continue
+        if "replace" not in kinds:
+            break
         if n <= 2 and not person:
             continue
         for how, alt in confusion.alternatives(ch):
             yield term[:i] + alt + term[i + 1:], how
-    if n >= 5:  # dropping a character of a shorter term leaves a common word (全国人大 → 全国大)
+    # Dropping a character of a shorter term leaves a common word (全国人大 → 全国大, 国家安全部 → 国家全部).
+    if n >= 6 and "drop" in kinds:
         for i in range(1, n - 1):
             # 住房城乡建设部, 国家发展改革委: dropping 和 is the official short form, not an error.
             if term[i] not in _CONNECTIVES:
                 yield term[:i] + term[i + 1:], "dropped"
-    if n >= 3:  # an edge double is often legitimate (美国国务院, 人民法院院长)
+    if n >= 3 and "double" in kinds:  # an edge double is often legitimate (美国国务院, 人民法院院长)
         for i in range(1, n - 1):
             yield term[:i + 1] + term[i] + term[i + 1:], "doubled"
 
 
-class TermCheck:
-    def __init__(self, lists: Lists, extra_terms: Iterable[str] = ()):
-        self.confusion = Confusion(lists)
-        terms: dict[str, Term] = {}
-        for t in _term_lists(lists):
-            terms.setdefault(t.term, t)
-        for x in extra_terms:
-            x = x.strip()
-            if len(x) >= 3 and x not in terms:
-                terms[x] = Term(x, f"terms.registry.{x}", SEVERE, DEFAULT_LINE[SEVERE], EXTRA_SOURCE)
-        allowed = {e.value for wl in lists["allow"] for e in wl.entries}
+class _Index:
+    """One automaton over some terms and their near-misses. ``protected``: every term that is
+    correct anywhere, so no near-miss of one term is another term."""
+
+    def __init__(self, terms: dict[str, Term], protected: set[str], confusion: Confusion, allowed: set[str]):
         self.automaton = ahocorasick.Automaton()
         for word, t in terms.items():
             self.automaton.add_word(word, (word, t))
         self.variants = 0
-        protected = set(terms)
         for t in terms.values():
-            for variant, how in edits(t.term, self.confusion, person=t.person):
-                if len(variant) < 3 or variant in protected or variant in allowed:
+            for variant, how in edits(t.term, confusion, person=t.person, kinds=t.edits):
+                if len(variant) < 3 or variant in protected or variant in allowed or variant in self.automaton:
                     continue
-                if variant not in self.automaton:
-                    self.automaton.add_word(variant, (variant, Variant(t, how)))
-                    self.variants += 1
-        self.terms = terms
+                tail = (how in ("homophone", "shape") and len(t.term) <= 5 and not t.person
+                        and t.term[-1] in _SUFFIXES and variant[:-1] == t.term[:-1])
+                self.automaton.add_word(variant, (variant, Variant(t, how, tail)))
+                self.variants += 1
         self.empty = not terms
         if not self.empty:
             self.automaton.make_automaton()
 
+    def iter(self, text: str):
+        return () if self.empty else self.automaton.iter(text)
+
+
+@lru_cache(maxsize=4)
+def _base(extra_lists_dir: str | None) -> tuple[dict[str, Term], Confusion, set[str], set[str], _Index]:
+    """The packaged (and operator) lists' index, built once per process: a new set of
+    registry terms only builds the small index of those."""
+    lists = load_lists(extra_lists_dir)
+    confusion = Confusion(lists)
+    terms: dict[str, Term] = {}
+    for t in _term_lists(lists):
+        terms.setdefault(t.term, t)
+    allowed = {e.value for wl in lists["allow"] for e in wl.entries}
+    ordinary = {e.value for wl in lists["ordinary"] for e in wl.entries}
+    return terms, confusion, allowed, ordinary, _Index(terms, set(terms), confusion, allowed)
+
+
+class TermCheck:
+    def __init__(self, extra_lists_dir: str | None = None, extra_terms: Iterable[str] = ()):
+        base_terms, self.confusion, allowed, self.ordinary, base = _base(extra_lists_dir)
+        extra = {}
+        for x in extra_terms:
+            x = x.strip()
+            if len(x) >= 3 and x not in base_terms:
+                extra[x] = Term(x, f"terms.registry.{x}", SEVERE, DEFAULT_LINE[SEVERE], EXTRA_SOURCE)
+        self.terms = {**base_terms, **extra}
+        self.indexes = [base, _Index(extra, set(self.terms), self.confusion, allowed)]
+        self.variants = sum(ix.variants for ix in self.indexes)
+
     def find(self, text: str) -> Iterator[Hit]:
-        if self.empty:
-            return
         exact: list[tuple[int, int]] = []
         near: list[tuple[int, int, str, Variant]] = []
-        for end, (word, what) in self.automaton.iter(text):
-            start = end + 1 - len(word)
-            if isinstance(what, Term):
-                exact.append((start, end + 1))
-            else:
-                near.append((start, end + 1, word, what))
+        for index in self.indexes:
+            for end, (word, what) in index.iter(text):
+                start = end + 1 - len(word)
+                if isinstance(what, Term):
+                    exact.append((start, end + 1))
+                else:
+                    near.append((start, end + 1, word, what))
         if not near:
             return
         covered = _covered(exact)
@@ -121,12 +154,17 @@ class TermCheck:
         for start, end, word, v in near:
             if all(i in covered for i in range(start, end)):
                 continue
+            if v.tail and self._begins_word(text, end - 1):
+                continue
             # Inside a longer near-miss: the same error. Overlapping one: a second error.
             if any(s <= start and end <= e for s, e in kept):
                 continue
             kept.append((start, end))
             t = v.term
             yield Hit(start, end, word, t.term, t.kind, t.rule, t.source, t.line, _HOW[v.how])
+
+    def _begins_word(self, text: str, i: int) -> bool:
+        return text[i] in self.ordinary or text[i:i + 2] in self.ordinary or text[i:i + 3] in self.ordinary
 
 
 def _covered(spans: list[tuple[int, int]]) -> set[int]:
