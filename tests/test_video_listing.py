@@ -52,3 +52,17 @@ def test_platform_json_answers():
                        b'{"data":{"visionProfilePhotoList":{"result":2,"feeds":[]}}}', TZ).outcome == "blocked"
     assert read_answer("toutiao", "https://www.toutiao.com/api/pc/list/feed?x", 200, b"{}", TZ).outcome == "error"
     assert read_answer("douyin", "https://www.douyin.com/other", 200, b"", TZ) is None
+
+
+def test_monitor_inspect_reads_saved_video_answers(tmp_path):
+    from monitor.inspect import inspect_file
+
+    saved = tmp_path / "aweme_post.json"
+    saved.write_bytes(b'{"status_code":0,"has_more":0,"aweme_list":[{"aweme_id":"7","create_time":1764000000,'
+                      b'"author":{"nickname":"n","enterprise_verify_reason":"\xe5\x8d\x97\xe9\x80\x9a"}}]}')
+    got = inspect_file(saved, T)
+    assert got["kind"] == "douyin-aweme-post" and got["facts"]["认证信息"] == "南通"
+    empty = tmp_path / "waf.json"
+    empty.write_bytes(b"")
+    got = inspect_file(empty, T, kind="douyin-aweme-post")
+    assert (got["classification"], got["reason"].split(":")[0]) == ("blocked", "waf_empty")

@@ -41,8 +41,9 @@ def test_demo_video_accounts_each_way_in(sandbox, demo_registry, sqlite_url, tmp
     tt = obs["南通发布头条号"]
     assert (tt.kind, tt.outcome, tt.request_count) == ("feed", "ok", 1)
     assert tt.details["feed_service"]["state"] == "syncing" and tt.covered_from is not None
-    # RSSHub drops 头条's repost fields: kinds are unknown (never counted as 原创).
-    assert {p.kind for p in posts["南通发布头条号"]} == {"unknown"}
+    # Articles are the account's own; RSSHub drops 微头条 repost fields: those are unknown.
+    kinds = {(p.url.split("/")[3], p.kind) for p in posts["南通发布头条号"]}
+    assert kinds == {("article", "original"), ("w", "unknown")}
     # 抖音 through the profile page: the aweme/post JSON, the pinned work flagged and not
     # counted as the latest, 蓝V 认证信息 read, the exchange archived as WARC.
     ga = obs["南通公安"]
@@ -82,12 +83,17 @@ MODES = [  # (platform, id, scenario keys, registry 订阅源 route or "" for th
     ("douyin", "MS4wLjABAAAApwafDouyin00000000000000000000000000000008", {"page": "waf"}, ""),
     ("kuaishou", "3xriskaccount09", {"page": "risk"}, ""),
     ("toutiao", "MS4wLjABAAAApwafToutiao0000000000000000000000000000010", {"page": "waf"}, ""),
+    # A healthy feed, but the douyin RSSHub's canary is 5 days old: its feeds prove nothing.
+    ("douyin", "MS4wLjABAAAAokfeedDouyin00000000000000000000000000011", {}, "/douyin/user/{id}"),
 ]
+STALE_CANARY = "MS4wLjABAAAAcanaryDouyin000000000000000000000000000012"
 
 
 def test_blocked_captcha_waf_and_error_answers_are_never_no_posts(sandbox_factory, sqlite_url, tmp_path):
     specs = [{"platform": p, "id": i, "name": f"m{n}", **keys,
               "posts": [{"every_days": 1, "from_days": 0.5, "to_days": 20}]} for n, (p, i, keys, _) in enumerate(MODES)]
+    specs.append({"platform": "douyin", "id": STALE_CANARY, "name": "canary",
+                  "posts": [{"every_days": 1, "from_days": 5, "to_days": 20}]})
     srv = sandbox_factory(Scenario(specs, T))
     registry = tmp_path / "modes.csv"
     with registry.open("w", encoding="utf-8", newline="") as fh:
@@ -99,6 +105,7 @@ def test_blocked_captcha_waf_and_error_answers_are_never_no_posts(sandbox_factor
     overrides = srv.config_overrides()
     for name in ("douyin", "toutiao", "kuaishou"):
         overrides["platforms"][name].update(way="browser", canary="", browser_timeout=3)
+    overrides["platforms"]["douyin"]["canary"] = f"{srv.url}/rsshub/douyin/user/{STALE_CANARY}"
     app = make_app(sqlite_url, tmp_path, **overrides, crawl={"delay": 0, "retries": 0})
     _import(app, registry)
     obs, posts, _ = _night(app, ["toutiao", "douyin", "kuaishou"])
@@ -114,6 +121,7 @@ def test_blocked_captcha_waf_and_error_answers_are_never_no_posts(sandbox_factor
         "m7": ("blocked", "waf_empty", 200),  # aweme/post: HTTP 200, empty body
         "m8": ("blocked", "captcha", 200),  # 快手 GraphQL result 2
         "m9": ("blocked", "waf_empty", 200),
+        "m10": ("error", "feed_stale", 200),
     }, {k: o.reason for k, o in obs.items()}
-    assert not posts  # nothing was read, nothing stored
+    assert set(posts) == {"m10"} and len(posts["m10"]) == 20  # its works are kept, nothing concluded
     assert all(o.covered_from is None for o in obs.values())

@@ -42,9 +42,9 @@ class VideoSpider(AccountSpider):
     route = ""
     page = ""
     post_page = ""
-    # A feed item's kind: the works lists of 抖音/快手 hold the account's own works only; a
-    # 头条 feed mixes in 转发 without saying so (RSSHub drops the repost fields).
-    feed_post_kind = "original"
+    def feed_post_kind(self, link: str | None) -> str:
+        """A feed item's kind: the works lists of 抖音/快手 hold the account's own works only."""
+        return "original"
 
     # ── configuration ───────────────────────────────────────────────────────
     @property
@@ -136,7 +136,7 @@ class VideoSpider(AccountSpider):
                 continue
             post = VideoPost(pid, entry.date if trusted else None,
                              entry.link if (entry.link or "").startswith("http") else self.post_page.format(id=pid),
-                             entry.title, entry.title, self.feed_post_kind)
+                             entry.title, entry.title, self.feed_post_kind(entry.link))
             post.details = {"feed_date": entry.raw_date, "feed_kind": feed.kind}
             posts.append(post)
         details.update(feed_kind=feed.kind, feed_trusted=trusted, generator=feed.generator)

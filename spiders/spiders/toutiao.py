@@ -9,4 +9,8 @@ class ToutiaoSpider(VideoSpider):
     route = "/toutiao/user/token/{id}"
     page = "/c/user/token/{id}/"
     post_page = "https://www.toutiao.com/article/{id}/"
-    feed_post_kind = "unknown"
+
+    def feed_post_kind(self, link: str | None) -> str:
+        # Articles (/article/) and videos (/video/) on a profile are the account's own; a
+        # 微头条 (/w/) may be a 转发, and RSSHub drops the repost fields: unknown.
+        return "unknown" if "/w/" in (link or "") else "original"

@@ -49,6 +49,9 @@ def rss(platform: str, acc, request) -> str:
                          f"<guid isPermaLink=\"false\">{p.id}</guid><author><![CDATA[{acc.name}]]></author></item>")
             continue
         link = POST_PAGES[platform].format(id=p.id)
+        if platform == "toutiao" and p.extra.get("cell") in ("weitoutiao", "video"):
+            # RSSHub links a 微头条 (cell_type 32) to /w/, a video (0, 49) to /video/.
+            link = f"https://www.toutiao.com/{'w' if p.extra['cell'] == 'weitoutiao' else 'video'}/{p.id}/"
         items.append(f"<item><title><![CDATA[{p.title}]]></title><description><![CDATA[{escape(p.text)}]]></description>"
                      f"<link>{link}</link><guid isPermaLink=\"false\">{link}</guid>"
                      f"<pubDate>{format_datetime(p.published_at.astimezone(timezone.utc), usegmt=True)}</pubDate>"
