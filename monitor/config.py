@@ -36,6 +36,7 @@ class WeiboPlatform(_Section):
     profile_refresh_days: int = 7
     backoff_418: float = 2.5  # seconds before retrying a 418 ("slow down"), doubling each time
     max_pages: int = 30  # timeline pages per account per night at most
+    search_pages: int = 1  # user-search pages per unit in a discovery pass (visitors see page 1)
 
 
 class FeedService(_Section):
@@ -220,6 +221,8 @@ class Alerts(_Section):
 class Schedule(_Section):
     cron: str = "0 2 * * *"
     misfire_grace_hours: float = 6.0
+    # The weekly account discovery (监管范围): Sunday 04:30, after the nightly cycle; "" = off.
+    discovery_cron: str = "30 4 * * 0"
 
     @field_validator("cron")
     @classmethod
@@ -227,6 +230,13 @@ class Schedule(_Section):
         # Checked here, not when the daemon starts: a cron that cannot fire is a config error.
         cron_trigger(v, ZoneInfo("UTC"))
         return v
+
+    @field_validator("discovery_cron")
+    @classmethod
+    def _discovery_cron(cls, v: str) -> str:
+        if v.strip():
+            cron_trigger(v, ZoneInfo("UTC"))
+        return v.strip()
 
 
 def cron_trigger(cron: str, tz: ZoneInfo):

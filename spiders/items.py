@@ -90,3 +90,22 @@ class AppCheckItem(ChannelCheck):
     account_id: int
     channel: str
     checked_at: datetime
+
+
+@dataclass
+class DiscoverySearchItem:
+    """One unit's user search in a discovery pass (spiders/spiders/weibo_search.py)."""
+    platform: str
+    host_unit: str
+    query: str
+    outcome: str  # ok, blocked, error
+    reason: Optional[str]
+    url: Optional[str]
+    observed_at: datetime
+    http_status: Optional[int] = None
+    request_count: int = 0
+    pages: int = 0
+    partial: Optional[str] = None
+    users: list[dict[str, Any]] = field(default_factory=list)
+    latest: dict[str, Optional[str]] = field(default_factory=dict)
+    capture_ref: Optional[str] = None

@@ -389,3 +389,70 @@ class OrderReply(Base):
     attachments: Mapped[list[Any]] = mapped_column(default=list)  # [{name, type, size, sha256}]
 
     order: Mapped[RectificationOrder] = relationship(back_populates="replies")
+
+
+CANDIDATE_STATES = ("open", "registered", "dismissed")
+
+
+class DiscoverySearch(Base):
+    """One platform user search for one registered 主办单位 in a discovery pass (issue 23).
+
+    Like an Observation, only an ``ok`` search is evidence: a unit whose search was refused is
+    未能核验 for that pass, never "no unregistered accounts". ``users`` holds what the search
+    listed (the fields the matcher needs), ``latest`` the latest post time of those whose
+    timeline was read (uid → ISO time).
+    """
+
+    __tablename__ = "discovery_searches"
+    __table_args__ = (Index("ix_discovery_search_run", "run_id", "platform"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("runs.id"))
+    platform: Mapped[str] = mapped_column(String(20))
+    host_unit: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(200))
+    outcome: Mapped[str] = mapped_column(String(20))  # ok, blocked, error
+    reason: Mapped[Optional[str]] = mapped_column(Text)
+    url: Mapped[Optional[str]] = mapped_column(String(2000))
+    http_status: Mapped[Optional[int]] = mapped_column(Integer)
+    observed_at: Mapped[datetime] = mapped_column()
+    request_count: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    partial: Mapped[Optional[str]] = mapped_column(Text)  # a later page refused after page 1
+    users: Mapped[list[Any]] = mapped_column(default=list)
+    latest: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    capture_ref: Mapped[Optional[str]] = mapped_column(String(500))
+
+
+class DiscoveryCandidate(Base):
+    """An account a platform search found that names a registered unit but is not in the
+    registry: to be registered (it becomes an Account of that unit) or dismissed (remembered,
+    never listed again). ``kind`` tells an organisation-verified account of the unit
+    (``unregistered``, Annex 3 监管范围) from one that only carries its name (``impostor``)."""
+
+    __tablename__ = "discovery_candidates"
+    __table_args__ = (UniqueConstraint("platform", "platform_id", name="uq_candidate_platform_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    platform_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    profile_url: Mapped[Optional[str]] = mapped_column(String(1000))
+    kind: Mapped[str] = mapped_column(String(20))  # unregistered, impostor
+    matched_unit: Mapped[str] = mapped_column(String(200), index=True)
+    match_basis: Mapped[str] = mapped_column(String(20))  # verification, name
+    verified: Mapped[Optional[bool]] = mapped_column(Boolean)
+    verified_type: Mapped[Optional[int]] = mapped_column(Integer)
+    verification_text: Mapped[Optional[str]] = mapped_column(String(500))
+    description: Mapped[Optional[str]] = mapped_column(Text)
+    followers_count: Mapped[Optional[int]] = mapped_column(BigInteger)
+    statuses_count: Mapped[Optional[int]] = mapped_column(Integer)
+    latest_post_at: Mapped[Optional[datetime]] = mapped_column()
+    first_seen_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    last_run_id: Mapped[Optional[int]] = mapped_column(ForeignKey("runs.id"))
+    state: Mapped[str] = mapped_column(String(20), default="open")
+    decided_by: Mapped[Optional[str]] = mapped_column(String(100))
+    decided_at: Mapped[Optional[datetime]] = mapped_column()
+    decision_note: Mapped[Optional[str]] = mapped_column(Text)
+    account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))

@@ -145,6 +145,8 @@ REASONS: dict[str, str] = {
     "api_error": "平台接口返回错误",
     "placeholder": "平台答复“这里还没有内容”",
     "posts_withheld": "平台未返回微博列表（账号显示有微博），疑为访客受限",
+    # ── account discovery (w23: monitor/discovery/) ────────────────────────
+    "not_reached": "本次检索未完成",
 }
 
 _CODE = re.compile(r"^([a-z][a-z0-9_]*)(?::\s*(.*))?$", re.S)
@@ -345,3 +347,39 @@ def lifecycle_notes(account: Account, at: datetime, period_start: datetime, tz: 
         notes.append(note + "。")
     return notes
 
+
+
+# ── Annex 3 (附件3 政务新媒体监管工作年度考核指标) lines of the registry and discovery findings
+# (issue 23): code → (二级指标, 评分细则 as the regulation words it, points per case, cap).
+ANNEX3_LINES: dict[str, tuple[str, str, int, int]] = {
+    "annex3.consolidation": ("集约整合", "出现一个单位在同一平台开设业务相近、功能相似的政务新媒体账号，每发现一起，扣5分。（上限为10分）", 5, 10),
+    "annex3.scope": ("监管范围", "对本地、本部门、本单位的政务新媒体应纳入而未纳入监管范围的，每发现一个，扣5分。", 5, 10),
+    "annex3.name_consistency": ("名称一致（第十四条）", "主办单位在不同平台上开设的政务新媒体名称原则上应保持一致。附件3无对应扣分项，仅作提示。", 0, 0),
+}
+CANDIDATE_KIND_ZH = {"unregistered": "疑似未纳入监管的政务账号", "impostor": "疑似仿冒账号（名称含单位名称，无机构认证）"}
+CANDIDATE_STATE_ZH = {"open": "待核实", "registered": "已纳入登记", "dismissed": "已排除"}
+MATCH_BASIS_ZH = {"verification": "认证信息含单位名称", "name": "账号名称含单位名称"}
+# Platforms whose public account search the monitor may not use (docs/research/account_discovery.md).
+NOT_SEARCHABLE_ZH = {
+    "wechat": "搜狗微信搜索频繁要求验证码，微信客户端内搜索需要登录",
+    "douyin": "抖音搜索接口需要动态签名（a_bogus）并要求登录或验证码",
+    "toutiao": "今日头条搜索接口需要动态签名（_signature/a_bogus）",
+    "kuaishou": "快手搜索需要登录会话并对访客弹出验证码",
+    "app": "移动客户端没有平台账号搜索",
+    "other": "该平台没有可供访客使用的公开账号搜索",
+}
+
+
+def annex3_line(code: str) -> str:
+    """'集约整合：出现一个单位在同一平台…（上限为10分）'."""
+    name, detail, _, _ = ANNEX3_LINES[code]
+    return f"{name}：{detail}"
+
+
+def points_text(points: int, state: str | None = None) -> str:
+    """'扣5分', '待核实（确认后扣5分）', '提示（不扣分）'."""
+    if points == 0:
+        return "提示（不扣分）"
+    if state == "suspected":
+        return f"待核实（确认后扣{points}分）"
+    return f"扣{points}分"

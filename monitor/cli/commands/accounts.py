@@ -19,7 +19,7 @@ def _ready_app():
 
 
 def register(app: typer.Typer) -> None:
-    acc = typer.Typer(help="The account registry (Annex 1): import, list, export, template.",
+    acc = typer.Typer(help="The account registry (Annex 1): import, list, check, export, template.",
                       no_args_is_help=True)
     app.add_typer(acc, name="accounts")
 
@@ -77,6 +77,31 @@ def register(app: typer.Typer) -> None:
                           x.district or "", x.platform_id, x.lifecycle, x.manager or "")
         console.print(t)
         console.print(f"{len(accounts)} account(s)", highlight=False)
+
+    @acc.command("check")
+    def check(format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table or json.")) -> None:
+        """Annex 3 findings of the registry: units with several accounts on one platform (§12,
+        集约整合), names that differ across platforms (§14), and accounts discovery found
+        unregistered (监管范围), each with its Annex 3 line and points."""
+        from rich.table import Table
+
+        from monitor.discovery import annex3_findings
+        from monitor.discovery.view import finding_row
+        from monitor.rules import load_ruleset
+
+        a = _ready_app()
+        with a.session() as s:
+            found = annex3_findings(s, load_ruleset(a.settings).lexicon)
+        if format is ListFormat.json:
+            print_json([f.as_dict() for f in found])
+            return
+        t = Table(title=f"登记表检查（附件3）：{len(found)}项")
+        for heading in ("指标", "考核对象", "事实", "扣分", "状态"):
+            t.add_column(heading, overflow="fold")
+        for f in found:
+            r = finding_row(f, a.tz)
+            t.add_row(r["指标"], r["考核对象"], r["事实"], r["扣分"], r["状态"])
+        console.print(t)
 
     @acc.command("export")
     def export(file: Path = typer.Argument(..., help="Output .xlsx (or .csv).")) -> None:

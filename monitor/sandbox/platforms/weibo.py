@@ -14,6 +14,7 @@
   ``ok:0 这里还没有内容``.
 - ``/weibo/statuses/extend?id=`` (and the older ``/weibo/api/statuses/extend``) →
   ``data.longTextContent``.
+- ``getIndex?containerid=100103type=3&q=…``: the user search (``weibo_search.py``).
 - More than ``rate_limit`` API requests within one second from one client → HTTP 418 for
   ``penalty_seconds``.
 - Scenario keys per account: ``blocked: 418|403|432|rate_msg`` (every getIndex for the uid;
@@ -44,6 +45,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from monitor.sandbox.platforms import weibo_payloads as P
+from monitor.sandbox.platforms import weibo_search as S
 from monitor.sandbox.server import World, tag
 
 PREFIX = "/weibo"
@@ -67,6 +69,7 @@ class WeiboState:
     extend_paths: tuple[str, ...] = ("/statuses/extend", "/api/statuses/extend")
     api_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # uid → what the client last sent
     expired: dict[str, str] = field(default_factory=dict)  # uid → the SUB its session expired for
+    search_visitor_pages: int = 1  # user-search pages a visitor may read (weibo_search.py)
 
     def cookies_valid(self, request: web.Request, use: bool = False) -> bool:
         sub, subp = request.cookies.get("SUB"), request.cookies.get("SUBP")
@@ -203,6 +206,9 @@ def register(app: web.Application, world: World) -> None:
             await asyncio.sleep(world.faults.timeout_seconds)
         elif fault:
             return _fault_response(fault)
+        query = S.search_query(cid)
+        if query is not None:
+            return S.answer(world, state, request, cid, query, _base(request), _fault_response, RATE_MSG, LOGIN_WALL)
         acc = world.scenario.account("weibo", uid) if uid else None
         if acc is None or acc.get("unknown"):
             return web.json_response(P.PLACEHOLDER)
