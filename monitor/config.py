@@ -222,7 +222,7 @@ class Schedule(_Section):
     cron: str = "0 2 * * *"
     misfire_grace_hours: float = 6.0
     # The weekly account discovery (监管范围): Sunday 04:30, after the nightly cycle; "" = off.
-    discovery_cron: str = "30 4 * * 0"
+    discovery_cron: str = "30 4 * * sun"
 
     @field_validator("cron")
     @classmethod

@@ -24,6 +24,7 @@ from monitor.config import ConfigError, cron_trigger, load_settings
 from monitor.cycle.lock import DatabaseLock, LockHeld
 
 JOB_ID = "nightly-cycle"
+DISCOVERY_JOB_ID = "weekly-discovery"
 JOB_TABLE = "apscheduler_jobs"
 log = logging.getLogger("schedules")
 
@@ -55,7 +56,21 @@ def make_scheduler(app: App, config_path: str | None) -> BlockingScheduler:
     scheduler.add_job("schedules.jobs:nightly_cycle", trigger=make_trigger(s.cron, app.tz), id=JOB_ID,
                       name="政务新媒体 nightly cycle", kwargs={"config_path": config_path or ""},
                       replace_existing=True, **extra)
+    if s.discovery_cron:
+        # Weekly, not nightly: the user search costs a request per registered unit.
+        scheduler.add_job("schedules.jobs:weekly_discovery", trigger=make_trigger(s.discovery_cron, app.tz),
+                          id=DISCOVERY_JOB_ID, name="政务新媒体 weekly account discovery",
+                          kwargs={"config_path": config_path or ""}, replace_existing=True)
+    elif store_has(store, DISCOVERY_JOB_ID):
+        store.remove_job(DISCOVERY_JOB_ID)  # switched off in the config since the last start
     return scheduler
+
+
+def store_has(store: SQLAlchemyJobStore, job_id: str) -> bool:
+    try:
+        return inspect(store.engine).has_table(JOB_TABLE) and store.lookup_job(job_id) is not None
+    except Exception:
+        return False
 
 
 def _missed_run(store: SQLAlchemyJobStore, now) -> "datetime | None":

@@ -77,12 +77,28 @@ def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, a
                     if st.outcome != "ok":
                         console.print(f"[red]stage {st.name}: {st.message}[/]")
                 return 1
+            if night < T:
+                _discover(app, night, world, console)
         print_summary(app, T, console, result.report_dir if result else None)
         console.print(f"\ndatabase: {app.settings.database_url}", highlight=False)
         _workspace_hint(app, workdir, console)
         return 0
     finally:
         server.stop()
+
+
+def _discover(app: App, night, world: World, console: Console) -> None:
+    """The weekly account discovery (Annex 3 监管范围), once, so T's report lists what it found."""
+    from monitor.discovery import run_discovery
+
+    console.rule(f"account discovery  T={night.isoformat()}")
+    before = len(world.requests)
+    result = run_discovery(app, night)
+    c = result.summary.counts()
+    console.print(f"discovery {result.outcome}: {c['units']} units searched with {c['requests']} requests "
+                  f"({len(world.requests) - before} sandbox requests); {c['candidates_unregistered']} unregistered, "
+                  f"{c['candidates_impostor']} impostor candidate(s); {c['unverified']} unit(s) 未能核验 "
+                  f"(monitor discover list)", highlight=False)
 
 
 def _workspace_hint(app: App, workdir: Path, console: Console) -> None:

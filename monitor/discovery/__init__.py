@@ -8,6 +8,7 @@
 """
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 
 from monitor.discovery.annex3 import Annex3Finding, annex3_findings
@@ -59,7 +60,7 @@ def planned_requests(app, at: datetime) -> dict[str, int]:
     counts = (last.counts or {}) if last is not None else {}
     per_unit = (counts["requests"] / counts["units"]) if counts.get("units") else DEFAULT_REQUESTS_PER_UNIT
     host = urlsplit(app.settings.platforms.weibo.base_url).hostname or "weibo"
-    return {host: int(round(units * per_unit + 0.5))} if units else {}
+    return {host: math.ceil(units * per_unit)} if units else {}
 
 
 try:  # the night planner of issue 24, when it is there

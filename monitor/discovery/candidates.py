@@ -21,7 +21,12 @@ from storage.types import utcnow
 
 
 class CandidateError(ValueError):
-    """A decision that cannot be taken (unknown id, already decided, …); the message says why."""
+    """A decision that cannot be taken (unknown id, already decided, …); the message says why
+    (for the CLI), ``zh`` says it to the workspace's reader."""
+
+    def __init__(self, message: str, zh: str):
+        super().__init__(message)
+        self.zh = zh
 
 
 @dataclass
@@ -121,10 +126,11 @@ def open_candidates(session: Session, platform: str | None = None, kind: str | N
 def _open(session: Session, candidate_id: int) -> DiscoveryCandidate:
     cand = session.get(DiscoveryCandidate, candidate_id)
     if cand is None:
-        raise CandidateError(f"no discovery candidate {candidate_id} (see `monitor discover list`)")
+        raise CandidateError(f"no discovery candidate {candidate_id} (see `monitor discover list`)",
+                             f"没有编号为{candidate_id}的待核实账号")
     if cand.state != "open":
         raise CandidateError(f"candidate {candidate_id} ({cand.name}) was already {cand.state} "
-                             f"by {cand.decided_by or '?'}")
+                             f"by {cand.decided_by or '?'}", f"「{cand.name}」已由{cand.decided_by or '他人'}处理")
     return cand
 
 
@@ -135,10 +141,11 @@ def register_candidate(session: Session, candidate_id: int, by: str, note: str |
     cand = _open(session, candidate_id)
     host = (unit or cand.matched_unit).strip()
     if not host:
-        raise CandidateError("主办单位 must not be empty")
+        raise CandidateError("主办单位 must not be empty", "主办单位不能为空")
     if session.scalar(select(Account.id).where(Account.platform == cand.platform,
                                                Account.platform_id == cand.platform_id)):
-        raise CandidateError(f"{cand.platform} {cand.platform_id} is already in the registry")
+        raise CandidateError(f"{cand.platform} {cand.platform_id} is already in the registry",
+                             f"账号{cand.platform_id}已在登记表中")
     districts = Counter(session.scalars(select(Account.district).where(Account.host_unit == host,
                                                                          Account.district.is_not(None))))
     account = Account(name=cand.name, platform=cand.platform, host_unit=host,
@@ -155,7 +162,7 @@ def register_candidate(session: Session, candidate_id: int, by: str, note: str |
 
 def dismiss_candidate(session: Session, candidate_id: int, by: str, note: str) -> DiscoveryCandidate:
     if not (note or "").strip():
-        raise CandidateError("a dismissal needs a note saying why (kept with the candidate)")
+        raise CandidateError("a dismissal needs a note saying why (kept with the candidate)", "请填写排除原因")
     cand = _open(session, candidate_id)
     _decide(cand, "dismissed", by, note)
     return cand

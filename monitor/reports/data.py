@@ -52,6 +52,8 @@ class ReportData:
     accounts: list[AccountReport]
     aggregates: dict
     evidence_dir: Path
+    # Annex 3 (监管范围, 集约整合): registry findings, discovery candidates, the last pass.
+    annex3: dict = field(default_factory=dict)
 
     @property
     def period(self) -> tuple[datetime, datetime] | None:
@@ -91,6 +93,11 @@ def load(app: App, at: datetime, account_ids: set[int] | None = None) -> ReportD
                 reports[aid].coverage = cov
             for aid, r in reports.items():
                 r.status = ctx.statuses.get(aid)
+        annex3 = {}
+        if account_ids is None:
+            from monitor.discovery.section import annex3_section
+
+            annex3 = annex3_section(s, rules.lexicon, app.tz)
         for r in reports.values():
             s.expunge(r.card)  # keep account/card/finding attributes readable after the session
         s.expunge_all()
@@ -100,7 +107,7 @@ def load(app: App, at: datetime, account_ids: set[int] | None = None) -> ReportD
     ordered = sorted(reports.values(), key=lambda r: (rank.get(r.card.verdict, 3),
                                                       places[r.account.district or UNREGISTERED],
                                                       r.account.host_unit, r.account.name))
-    return ReportData(at, app.tz, rules, ordered, agg, evidence_dir)
+    return ReportData(at, app.tz, rules, ordered, agg, evidence_dir, annex3)
 
 
 def _last_before(s, reports: dict[int, AccountReport], start: datetime, only) -> None:

@@ -46,7 +46,7 @@ def render_report(data: ReportData, views: list[AccountView]) -> str:
         title=f"政务新媒体检查报告（{fmt_date(data.at.astimezone(data.tz))}）",
         rules_source=data.rules.source or data.rules.name,
         by_district=data.aggregates["by_district"], by_host_unit=data.aggregates["by_host_unit"],
-        accounts=views, css=css, veto_days=data.rules.params.veto_days,
+        accounts=views, css=css, veto_days=data.rules.params.veto_days, annex3=data.annex3,
         colours={"original": ORIGINAL, "other": OTHER, "gap": GAP},
         **_common(data))
 

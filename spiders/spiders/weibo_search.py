@@ -40,9 +40,11 @@ def failure_code(got: Classified) -> str:
     if got.kind == "rate_limited":
         return "rate_limited"
     if got.kind == "blocked":
-        if "ok:-100" in why:
-            return "login_required"
-        return "captcha" if "captcha" in why else "visitor_wall"
+        if "captcha" in why:
+            return "captcha"
+        if "visitor" in why or "ok:-100" not in why:
+            return "visitor_wall"
+        return "login_required"
     if "not JSON" in why or "HTML" in why:
         return "not_json"
     return "http_error" if "HTTP" in why else "layout_changed"
