@@ -87,7 +87,7 @@ class VideoPlatform(_Section):
     """今日头条, 抖音 or 快手 (docs/research/short_video_platforms.md): the public profile pages
     at ``base_url`` and, for the feed way in, the RSSHub the operator runs."""
 
-    base_url: str
+    base_url: str = ""
     # How accounts without a 订阅源 in the registry are observed: ``feed`` (the RSSHub route
     # under ``rsshub_url``), ``browser`` (Chromium opens the profile page and reads the JSON
     # the page loads) or ``none`` (not observed: every account 未能核验). A registered
@@ -107,6 +107,18 @@ class VideoPlatform(_Section):
         return v
 
 
+class ToutiaoPlatform(VideoPlatform):
+    base_url: str = "https://www.toutiao.com"
+
+
+class DouyinPlatform(VideoPlatform):
+    base_url: str = "https://www.douyin.com"
+
+
+class KuaishouPlatform(VideoPlatform):
+    base_url: str = "https://www.kuaishou.com"
+
+
 class ApplePlatform(_Section):
     lookup_url: str = "https://itunes.apple.com/lookup"
 
@@ -122,9 +134,9 @@ class YybPlatform(StorePlatform):
 class Platforms(_Section):
     weibo: WeiboPlatform = WeiboPlatform()
     wechat: WechatPlatform = WechatPlatform()
-    toutiao: VideoPlatform = VideoPlatform(base_url="https://www.toutiao.com")
-    douyin: VideoPlatform = VideoPlatform(base_url="https://www.douyin.com")
-    kuaishou: VideoPlatform = VideoPlatform(base_url="https://www.kuaishou.com")
+    toutiao: ToutiaoPlatform = ToutiaoPlatform()
+    douyin: DouyinPlatform = DouyinPlatform()
+    kuaishou: KuaishouPlatform = KuaishouPlatform()
     apple: ApplePlatform = ApplePlatform()
     # The endpoints maintained clients use in 2026 (research/platforms_2026.md, App stores).
     yyb: YybPlatform = YybPlatform(url="https://a.app.qq.com/o/simple.jsp",

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from spiders.shortvideo.sites import PAGES
+
 VIDEO_PLATFORMS = ("toutiao", "douyin", "kuaishou")
 _SEC = r"MS4wLjABAAAA[A-Za-z0-9_-]{16,200}"
 
@@ -26,14 +28,14 @@ class _Form:
 
 FORMS = {
     "douyin": _Form(re.compile(rf"^{_SEC}$"), ("douyin.com", "www.douyin.com", "m.douyin.com", "www.iesdouyin.com"),
-                    re.compile(rf"^/(?:share/)?user/({_SEC})/?$"), "/user/{id}",
+                    re.compile(rf"^/(?:share/)?user/({_SEC})/?$"), PAGES["douyin"],
                     "the 抖音 sec_uid (MS4wLjABAAAA…, from the profile link douyin.com/user/…)"),
     "toutiao": _Form(re.compile(rf"^{_SEC}$"), ("toutiao.com", "www.toutiao.com", "m.toutiao.com"),
-                     re.compile(rf"^/c/user/token/({_SEC})/?$"), "/c/user/token/{id}/",
+                     re.compile(rf"^/c/user/token/({_SEC})/?$"), PAGES["toutiao"],
                      "the 头条 token (MS4wLjABAAAA…, from the link toutiao.com/c/user/token/…)"),
     "kuaishou": _Form(re.compile(r"^[A-Za-z0-9_-]{3,64}$"), ("kuaishou.com", "www.kuaishou.com", "live.kuaishou.com",
                                                            "v.kuaishou.com"),
-                      re.compile(r"^/profile/([A-Za-z0-9_-]{3,64})/?$"), "/profile/{id}",
+                      re.compile(r"^/profile/([A-Za-z0-9_-]{3,64})/?$"), PAGES["kuaishou"],
                       "the 快手 principalId (from the link kuaishou.com/profile/…)"),
 }
 _SHORT_LINKS = ("v.douyin.com", "v.kuaishou.com", "m.toutiao.com/is")

@@ -80,8 +80,8 @@ class VideoSpider(AccountSpider):
                 if way == "feed":
                     url = self.feed_url(account)
                     if url is None:
-                        yield self._observation(account, "error", f"not_observed: no 订阅源 and no [platforms.{self.platform}] "
-                                                "rsshub_url", "feed", None, {"way": "feed"})
+                        why = f"not_observed: no 订阅源 and no [platforms.{self.platform}] rsshub_url"
+                        yield self._observation(account, "error", why, "feed", None, {"way": "feed"})
                         continue
                     if self._freshness is None:
                         self._freshness = await self._check_canary()
@@ -90,7 +90,8 @@ class VideoSpider(AccountSpider):
                 elif way == "browser":
                     yield await self._browse(account)
                 else:
-                    yield self._observation(account, "error", f"not_observed: [platforms.{self.platform}] way = \"none\"", "timeline", self.page_url(account), {"way": way})
+                    why = f"not_observed: [platforms.{self.platform}] way = \"none\""
+                    yield self._observation(account, "error", why, "timeline", self.page_url(account), {"way": way})
         finally:
             if self._browser is not None:
                 await self._browser.close()
@@ -121,12 +122,14 @@ class VideoSpider(AccountSpider):
         ref = response.meta.get("warc_ref")
         failed = rsshub_failure(response.status, response.body, _ctype(response))
         if failed:
-            yield self._observation(account, failed[0], failed[1], "feed", response.url, details, status=response.status, requests=requests, ref=ref)
+            yield self._observation(account, failed[0], failed[1], "feed", response.url, details,
+                                    status=response.status, requests=requests, ref=ref)
             return
         try:
             feed = parse_feed(response.body, response.url, _ctype(response), self.tz)
         except FeedError as exc:
-            yield self._observation(account, "error", f"feed_invalid: {exc}", "feed", response.url, details, status=response.status, requests=requests, ref=ref)
+            yield self._observation(account, "error", f"feed_invalid: {exc}", "feed", response.url, details,
+                                    status=response.status, requests=requests, ref=ref)
             return
         trusted = feed.kind in set(self.settings.getlist("VIDEO_TRUSTED_FEED_KINDS") or ["rsshub"])
         posts = []
@@ -148,7 +151,8 @@ class VideoSpider(AccountSpider):
     def on_feed_failure(self, failure):
         account = failure.request.meta["account"]
         requests = 1 + failure.request.meta.get("retry_times", 0)
-        yield self._observation(account, "error", f"feed_unavailable: {failure.getErrorMessage()}", "feed", failure.request.url, {"way": "feed"}, requests=requests)
+        yield self._observation(account, "error", f"feed_unavailable: {failure.getErrorMessage()}", "feed",
+                                failure.request.url, {"way": "feed"}, requests=requests)
 
     # ── browser way ─────────────────────────────────────────────────────────
     async def _browse(self, account) -> ObservationItem:
@@ -177,9 +181,10 @@ class VideoSpider(AccountSpider):
             return self._observation(account, failed.outcome, failed.reason, "timeline", url, details, **common)
         if not any(r.posts is not None for r, _ in lists):
             if visit.captcha:
-                return self._observation(account, "blocked", f"captcha: verification page at {visit.final_url} ({visit.title})", "timeline", url, details, **common)
-            return self._observation(account, "blocked", f"waf_empty: the page loaded no list answer in {visit.seconds:.0f} s "
-                                     f"(HTTP {visit.status})", "timeline", url, details, **common)
+                return self._observation(account, "blocked", f"captcha: verification page at {visit.final_url} "
+                                                             f"({visit.title})", "timeline", url, details, **common)
+            why = f"waf_empty: the page loaded no list answer in {visit.seconds:.0f} s (HTTP {visit.status})"
+            return self._observation(account, "blocked", why, "timeline", url, details, **common)
         posts: dict[str, VideoPost] = {}
         profile: VideoProfile | None = None
         for reading, _ in readings:
@@ -232,7 +237,9 @@ class VideoSpider(AccountSpider):
                                        facts={k: v for k, v in {"post_count": profile.post_count}.items()
                                               if v is not None})
         seen = [p.post_id for p in posts] if outcome == "ok" and covered is not None else None
-        return self._observation(account, outcome, reason, kind, url, details, status=status, requests=requests, ref=ref, covered=covered, exhaustive=v.exhaustive and outcome == "ok", seen=seen, posts=items, profile=item_profile)
+        return self._observation(account, outcome, reason, kind, url, details, status=status, requests=requests,
+                                 ref=ref, covered=covered, exhaustive=v.exhaustive and outcome == "ok", seen=seen,
+                                 posts=items, profile=item_profile)
 
     def _post(self, account, post: VideoPost, kind: str) -> PostItem:
         return PostItem(account_id=account.id, platform_post_id=post.post_id, published_at=post.published_at,

@@ -20,8 +20,8 @@ from xml.sax.saxutils import escape
 from aiohttp import web
 
 from monitor.sandbox.server import World, tag
+from spiders.shortvideo.sites import POST_PAGES
 
-POST_PAGES = {"douyin": "https://www.douyin.com/video/{id}", "toutiao": "https://www.toutiao.com/article/{id}/"}
 
 
 def error_page(path: str, message: str) -> str:
