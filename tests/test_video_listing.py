@@ -66,3 +66,21 @@ def test_monitor_inspect_reads_saved_video_answers(tmp_path):
     empty.write_bytes(b"")
     got = inspect_file(empty, T, kind="douyin-aweme-post")
     assert (got["classification"], got["reason"].split(":")[0]) == ("blocked", "waf_empty")
+
+
+def test_verification_rule_on_video_accounts(app, history):
+    from monitor.detectors import run_detection
+    from tests.test_detect_content import found
+
+    right = history.account(name="南通公安", platform="douyin", host_unit="南通市公安局", observed_verified=True,
+                            observed_verified_reason="南通市公安局官方账号")
+    wrong = history.account(name="海门发布", platform="douyin", host_unit="海门区人民政府新闻办公室",
+                            observed_verified=True, observed_verified_reason="海门发布官方账号")
+    bare = history.account(name="南通发布", platform="toutiao", host_unit="南通市人民政府新闻办公室",
+                           observed_verified=False)
+    unknown = history.account(name="如东文旅", platform="kuaishou", host_unit="如东县文化广电和旅游局")
+    for aid in (right, wrong, bare, unknown):
+        history.daily_posts(aid)
+    run_detection(app, T)
+    rule = "ded.irregular_verification"
+    assert [a for a in (right, wrong, bare, unknown) if any(r[0] == rule for r in found(app, a))] == [wrong, bare]
