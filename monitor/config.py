@@ -163,6 +163,7 @@ class Crawl(_Section):
     redis_patience: float = 60.0          # seconds a Redis outage is ridden out before giving up
     heartbeat_ttl: int = 30               # a worker silent this long is dead: its accounts are re-queued
     max_attempts: int = 3                 # times one account is handed out in one run
+    workers: int = Field(default=1, ge=1)  # crawling machines, each its own egress: the night's budget scales with them
     user_agent: str = (
         "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
         "Chrome/126.0 Mobile Safari/537.36"
@@ -231,10 +232,26 @@ class Alerts(_Section):
 
 
 class Schedule(_Section):
-    cron: str = "0 2 * * *"
+    cron: str = "30 0 * * *"  # the start of the window
     misfire_grace_hours: float = 6.0
     # The weekly account discovery (监管范围): Sunday 04:30, after the nightly cycle; "" = off.
     discovery_cron: str = "30 4 * * sun"
+    # The night's crawl window (local time, may wrap midnight): with [crawl] delay it gives
+    # each host's request budget; the night is planned to fit it (monitor/crawl/plan.py).
+    window: str = "00:30-06:30"
+    max_nights_between_checks: int = Field(default=2, ge=1)  # no account waits longer for a verdict
+    budget_margin: float = Field(default=0.1, ge=0, lt=1)  # share of the budget kept for retries
+    host_budget: int = Field(default=0, ge=0)  # requests per host and worker a night; 0: window ÷ [crawl] delay
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, v: str) -> str:
+        window_seconds(v)
+        return v
+
+    @property
+    def window_seconds(self) -> float:
+        return window_seconds(self.window)
 
     @field_validator("cron")
     @classmethod
@@ -249,6 +266,21 @@ class Schedule(_Section):
         if v.strip():
             cron_trigger(v, ZoneInfo("UTC"))
         return v.strip()
+
+
+def window_seconds(window: str) -> float:
+    """Length of a "HH:MM-HH:MM" window in seconds (an end before the start wraps midnight);
+    ValueError says what is wrong."""
+    from datetime import datetime
+
+    try:
+        start, end = (datetime.strptime(part.strip(), "%H:%M") for part in window.split("-"))
+    except ValueError:
+        raise ValueError(f"{window!r} is not a window like \"00:30-06:30\" (local HH:MM-HH:MM)") from None
+    seconds = (end - start).total_seconds() % 86400
+    if not seconds:
+        raise ValueError(f"{window!r} is an empty window")
+    return seconds
 
 
 def cron_trigger(cron: str, tz: ZoneInfo):

@@ -28,18 +28,21 @@ def crawl_death(result) -> str:
 
 
 def record_unreached(app: App, at: datetime, platforms: set[str], run_id: int | None, why: str,
-                     account_ids: list[int] | None = None) -> list[int]:
+                     account_ids: list[int] | None = None, code: str = REASON) -> list[int]:
     """Write a failed observation at T for every active account of ``platforms`` that has
-    none at T; apps also get an ``unknown`` check of each channel they have. Returns their ids."""
-    detail = f"{REASON}: {why}; account not reached"
+    none at T; apps also get an ``unknown`` check of each channel they have. Returns their ids.
+    ``code`` is the reason's code: the crawl died (default), or the night's plan left it out."""
+    detail = f"{code}: {why}; account not reached"
     with app.session() as s:
         q = select(Account).where(Account.platform.in_(platforms), Account.lifecycle != "注销")
-        if account_ids:
-            q = q.where(Account.id.in_(account_ids))
+        only = set(account_ids or ())
         seen = set(s.scalars(select(Observation.account_id).where(Observation.observed_at == at)))
         # 小程序 are not crawled (judged on availability by hand): nothing was missed.
+        # The subset is filtered here, not in SQL: a plan may leave out more ids than a
+        # statement takes parameters.
         missing = [a for a in s.scalars(q.order_by(Account.id))
-                   if a.id not in seen and not (a.platform == "wechat" and a.wechat_kind == "小程序")]
+                   if a.id not in seen and (not only or a.id in only)
+                   and not (a.platform == "wechat" and a.wechat_kind == "小程序")]
         for a in missing:
             s.add(Observation(account_id=a.id, run_id=run_id, platform=a.platform,
                               kind=KIND_FOR_PLATFORM.get(a.platform, "timeline"), outcome="error",
@@ -48,5 +51,5 @@ def record_unreached(app: App, at: datetime, platforms: set[str], run_id: int | 
                 channels = (["download"] if a.download_url else []) + sorted(a.store_ids or {})
                 for channel in channels:
                     s.add(AppCheck(account_id=a.id, run_id=run_id, channel=channel, checked_at=at,
-                                   outcome="unknown", reason=REASON, detail=detail))
+                                   outcome="unknown", reason=code, detail=detail))
         return [a.id for a in missing]

@@ -58,24 +58,39 @@ class CrawlStage(Stage):
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from monitor.crawl import run_crawl
+        from monitor.crawl.night import plan_tonight, record_not_planned
 
+        with ctx.app.session() as s:
+            platforms = set(s.scalars(select(Account.platform).where(Account.lifecycle != "注销").distinct()))
+        crawled = platforms & set(SPIDER_FOR_PLATFORM)
+        # Plan the night inside its window first: verdicts for every account that fits,
+        # deferred history after; the plan is kept on this Run, the left-out are 未能核验.
+        plan = plan_tonight(ctx.app, ctx.at, crawled)
+        extra = {"MONITOR_PLAN": plan.spider_plan()}
+        ids = None if not plan.unreached else sorted(plan.tasks)
         if ctx.app.settings.crawl.redis_url:
             # Distributed mode: enqueue tonight's accounts and wait for the workers.
             from monitor.distributed import distributed_crawl
 
-            return distributed_crawl(ctx)
-        with ctx.app.session() as s:
-            platforms = set(s.scalars(select(Account.platform).where(Account.lifecycle != "注销").distinct()))
-        spiders = sorted({SPIDER_FOR_PLATFORM[p] for p in platforms if p in SPIDER_FOR_PLATFORM})
+            counts = distributed_crawl(ctx, scrapy_settings=extra, account_ids=ids)
+            counts.update(self._plan_counts(ctx, plan, crawled))
+            return counts
+        spiders = sorted({SPIDER_FOR_PLATFORM[p] for p in crawled})
         if not spiders:
             return {"spiders": 0, "observations": 0}
-        result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id, on_tick=self._watcher(ctx, platforms))
+        if ids == []:
+            record_not_planned(ctx.app, ctx.at, plan, crawled, ctx.run_id)
+            raise RuntimeError(f"the night's budget fits no account ({plan.budget.per_host} requests per host)")
+        result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id, account_ids=ids, extra=extra,
+                           on_tick=self._watcher(ctx, platforms))
+        plan_counts = self._plan_counts(ctx, plan, crawled)
         with ctx.app.session() as s:
             rows = s.execute(select(Observation.outcome, func.count()).where(Observation.run_id == ctx.run_id)
                              .group_by(Observation.outcome)).all()
         counts: dict[str, Any] = {f"observations_{o}": n for o, n in rows}
         counts["observations"] = sum(n for _, n in rows)
         counts["spiders"] = len(spiders)
+        counts.update(plan_counts)
         if not result.ok:
             from monitor.crawl.unreached import crawl_death, record_unreached
 
@@ -89,11 +104,25 @@ class CrawlStage(Stage):
             # The night goes on for the accounts that were observed; the rest are 未能核验
             # tonight with the reason, and the alert stage tells the operator (WARNING).
             why = crawl_death(result)
-            missed = record_unreached(ctx.app, ctx.at, platforms & set(SPIDER_FOR_PLATFORM), ctx.run_id, why)
+            missed = record_unreached(ctx.app, ctx.at, crawled, ctx.run_id, why)
             counts["not_reached"] = len(missed)
+            counts["plan"]["not_reached"] = len(missed)
             counts[WARNING] = f"{why}; {len(missed)} account(s) not reached, 未能核验 tonight; log: {result.log_path}"
         return counts
 
+
+    @staticmethod
+    def _plan_counts(ctx: StageContext, plan, crawled: set[str]) -> dict[str, Any]:
+        """The plan as the Run keeps it, and a 未能核验 observation for each account it left out."""
+        from monitor.crawl.night import record_not_planned
+
+        summary = plan.summary()
+        summary["not_in_plan"] = len(record_not_planned(ctx.app, ctx.at, plan, crawled, ctx.run_id))
+        out: dict[str, Any] = {"plan": summary}
+        if plan.unreached:
+            out[WARNING] = (f"{len(plan.unreached)} account(s) did not fit tonight's request budget "
+                            f"({summary['per_host_budget']} per host): 未能核验 (未在本夜计划内完成)")
+        return out
 
     def _watcher(self, ctx: StageContext, platforms: set[str]) -> Callable[[], None] | None:
         """Reads how many accounts have their observation stored so far (the crawl child
@@ -119,7 +148,11 @@ class CrawlStage(Stage):
             return "没有需要采集的账号"
         words = {"observations_ok": "成功", "observations_blocked": "被拦截", "observations_not_found": "账号不存在",
                  "observations_error": "出错"}
-        return f"采集{counts.get('observations', 0)}次（{counts_text(counts, words) or '无'}）"
+        text = f"采集{counts.get('observations', 0)}次（{counts_text(counts, words) or '无'}）"
+        plan = counts.get("plan") or {}
+        if plan.get("unreached"):
+            text += f"，{plan['unreached']}个账号未在本夜计划内完成"
+        return text
 
 
 class DetectStage(Stage):

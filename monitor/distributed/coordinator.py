@@ -134,13 +134,14 @@ class Coordinator:
         return n, dropped
 
 
-def _expected_accounts(app, spider_for_platform: dict[str, str]) -> dict[str, list[int]]:
+def _expected_accounts(app, spider_for_platform: dict[str, str], only: list[int] | None = None) -> dict[str, list[int]]:
+    keep = set(only) if only is not None else None
     with app.session() as s:
         rows = s.execute(select(Account.id, Account.platform).where(Account.lifecycle != "注销")
                          .order_by(Account.id)).all()
     out: dict[str, list[int]] = {}
     for account_id, platform in rows:
-        if platform in spider_for_platform:
+        if platform in spider_for_platform and (keep is None or account_id in keep):
             out.setdefault(spider_for_platform[platform], []).append(account_id)
     return out
 
@@ -160,7 +161,8 @@ def _missing(expected: dict[str, list[int]], observed: set[int], given_up: dict[
 
 
 def distributed_crawl(ctx, spider_for_platform: dict[str, str] | None = None,
-                      scrapy_settings: dict[str, Any] | None = None, poll: float = 1.0) -> dict[str, Any]:
+                      scrapy_settings: dict[str, Any] | None = None, poll: float = 1.0,
+                      account_ids: list[int] | None = None) -> dict[str, Any]:
     """The crawl stage in distributed mode (``[crawl] redis_url`` set): enqueue the night's
     active accounts, wait for ``monitor worker`` processes to observe them, return counts.
 
@@ -172,7 +174,8 @@ def distributed_crawl(ctx, spider_for_platform: dict[str, str] | None = None,
 
     app = ctx.app
     c = app.settings.crawl
-    expected = _expected_accounts(app, spider_for_platform or SPIDER_FOR_PLATFORM)
+    # ``account_ids``: the night's plan (None: every active account).
+    expected = _expected_accounts(app, spider_for_platform or SPIDER_FOR_PLATFORM, account_ids)
     if not expected:
         return {"spiders": 0, "observations": 0}
     url = safe_url(c.redis_url)

@@ -91,6 +91,7 @@ REASONS: dict[str, str] = {
     "short_body": "返回内容不完整",
     "refused_by_policy": "出站策略拒绝访问该地址（非公网地址）",
     "over_limit": "文件过大，超出检查上限",
+    "not_in_plan": "未在本夜计划内完成",
     # ── apps (w17: spiders/appcheck/) ──────────────────────────────────────
     "not_found": "地址不存在（已失效）",
     "range_inconsistent": "服务器分段下载的应答前后不一致",

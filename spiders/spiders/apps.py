@@ -144,13 +144,14 @@ class AppsSpider(AccountSpider):
             pending -= 1
 
     def _previous_versions(self) -> dict[int, int]:
-        """Last stored version code of each account's download channel (one query)."""
+        """Version code of each account's last download checked in full (one query): a
+        change the night's plan left unverified is still a change the next night."""
         engine = make_engine(self.settings.get("MONITOR_DATABASE_URL"))
         try:
             with session_scope(engine) as s:
                 rows = s.execute(select(AppCheck.account_id, AppCheck.version_code)
                                  .where(AppCheck.channel == DOWNLOAD, AppCheck.version_code.is_not(None),
-                                        AppCheck.checked_at < self.at)
+                                        AppCheck.sha256.is_not(None), AppCheck.checked_at < self.at)
                                  .order_by(AppCheck.checked_at, AppCheck.id)).all()
         finally:
             engine.dispose()
@@ -218,6 +219,8 @@ class AppsSpider(AccountSpider):
         return res, linked
 
     def _wants_full(self, account_id: int, version_code: int | None) -> bool:
+        if not self.planned(account_id, "full_download"):
+            return False  # a later night's plan downloads it (the version stays "changed" until then)
         policy = self.settings.get("APP_FULL_DOWNLOAD", "on_change")
         if policy == "always":
             return True

@@ -104,6 +104,17 @@ class AccountSpider(scrapy.Spider):
         finally:
             engine.dispose()
 
+    def planned(self, account_id: int, task: str) -> bool:
+        """May this account's ``task`` (profile, history, full_download) run tonight? The
+        night's plan (``MONITOR_PLAN``: task → account ids) says; no plan: everything may."""
+        plan = self.settings.getdict("MONITOR_PLAN") if self.settings.get("MONITOR_PLAN") else None
+        if not plan:
+            return True
+        allowed = self.__dict__.setdefault("_plan_sets", {})
+        if task not in allowed:
+            allowed[task] = {int(x) for x in plan.get(task) or ()}
+        return account_id in allowed[task]
+
     def load_accounts(self, platforms: tuple[str, ...] | None = None) -> Iterable[Account]:
         """Active registry accounts of this spider's platform (optionally a given subset).
 
@@ -116,14 +127,15 @@ class AccountSpider(scrapy.Spider):
 
     def _registry_accounts(self, platforms: tuple[str, ...] | None = None) -> list[Account]:
         wanted = platforms or (self.platform,)
-        ids = [int(x) for x in (self.settings.getlist("MONITOR_ACCOUNT_IDS") or [])]
+        ids = {int(x) for x in (self.settings.getlist("MONITOR_ACCOUNT_IDS") or [])}
         engine = make_engine(self.settings.get("MONITOR_DATABASE_URL"))
         try:
             with session_scope(engine) as s:
                 q = select(Account).where(Account.platform.in_(wanted), Account.lifecycle != "注销")
-                if ids:
-                    q = q.where(Account.id.in_(ids))
-                accounts = list(s.scalars(q.order_by(Account.id)))
+                if ids and len(ids) <= 500:
+                    q = q.where(Account.id.in_(sorted(ids)))
+                # A night's plan may name more ids than a statement takes parameters: filter here.
+                accounts = [a for a in s.scalars(q.order_by(Account.id)) if not ids or a.id in ids]
                 s.expunge_all()
                 return accounts
         finally:

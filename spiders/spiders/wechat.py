@@ -140,7 +140,7 @@ class WechatSpider(AccountSpider):
         stored = None if self.distributed else self._stored_posts([a.id for a in accounts])
         for account in accounts:
             run = _Run(account, (stored if stored is not None else self._stored_posts([account.id])).get(account.id, {}))
-            run.about_due = self._aboutbiz_due(account)
+            run.about_due = self._aboutbiz_due(account) and self.planned(account.id, "profile")
             requests = []
             if account.feed_url:
                 # The service check goes out before the feed, once per service and night.
@@ -328,6 +328,9 @@ class WechatSpider(AccountSpider):
     def _article_requests(self, run: _Run) -> list[scrapy.Request]:
         requests = []
         seen: set[str] = set()
+        # Without tonight's history the newest unread article alone is read (it decides the
+        # verdict); the others wait, unfetched, for a night whose plan has room.
+        limit = None if self.planned(run.account.id, "history") else 1
         for entry in run.feed.entries:
             ref = normalise_article_url(entry.link, self.base_url)
             if ref is None:
@@ -339,6 +342,9 @@ class WechatSpider(AccountSpider):
             item = _Item(entry, ref, run.stored.get(ref.post_id))
             run.items.append(item)
             if item.stored and (item.stored.published_at is not None or item.stored.state in FINAL_STATES):
+                continue
+            if limit is not None and len(requests) >= limit:
+                item.failure = "deferred to a later night (night plan)"
                 continue
             requests.append(scrapy.Request(ref.url, callback=self.on_article, errback=self.on_article_failure,
                                            meta={"run": run, "item": item}, dont_filter=True,

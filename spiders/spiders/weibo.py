@@ -173,8 +173,11 @@ class WeiboSpider(AccountSpider):
             facts = account.profile_facts or {}
             fresh = (account.profile_observed_at is not None and facts.get("weibo_containerid")
                      and self.at - account.profile_observed_at < refresh)
-            run = _Run(account.id, str(account.platform_id).strip(), stored, profile_due=not fresh,
-                       containerid=facts.get("weibo_containerid") if fresh else None,
+            # A refresh the night's plan left for later: the stored containerid (or the
+            # 107603 fallback) reads page 1 just as well.
+            due = not fresh and self.planned(account.id, "profile")
+            run = _Run(account.id, str(account.platform_id).strip(), stored, profile_due=due,
+                       containerid=facts.get("weibo_containerid") if not due else None,
                        statuses_count=facts.get("statuses_count") if isinstance(facts.get("statuses_count"), int) else None)
             if not run.uid.isdigit():
                 yield from self._finish(run, "error", f"bad_uid: 账号ID {run.uid!r} is not a numeric Weibo uid")
@@ -373,6 +376,10 @@ class WeiboSpider(AccountSpider):
             run.notes.append(f"the site repeated the cursor {nxt[0]}={nxt[1]}; stopped")
         elif run.pages >= self.settings.getint("WEIBO_MAX_PAGES", 30):
             run.notes.append(f"stopped after {run.pages} pages (WEIBO_MAX_PAGES)")
+        elif not self.planned(run.account_id, "history"):
+            # Page 1 decided tonight's verdict; the deeper pages are a later night's history.
+            run.stop = "night plan"
+            run.notes.append("deeper pages left for a later night (night plan)")
         else:
             run.placeholder_retried = False
             yield self._timeline_request(run, nxt)
