@@ -35,6 +35,7 @@ WEIBO_FIRST_HISTORY = 4.0  # deeper pages of a never-crawled account (first-nigh
 WECHAT_FIRST_ARTICLES = 9.0  # feed entries beyond the newest, never fetched before
 APP_DOWNLOAD = 3.0  # HEAD / range requests of the download check
 STORE_CHECK = 1.5  # a store lookup, sometimes its fallback
+VIDEO_PLATFORMS = ("toutiao", "douyin", "kuaishou")
 FINAL_STATES = ("deleted", "violation", "account_banned", "account_closed", "bad_url")
 
 _RESERVATIONS: dict[str, Callable[[App, datetime], dict[str, int]]] = {}
@@ -174,6 +175,11 @@ def candidates(app: App, at: datetime, platforms: set[str]) -> list[Candidate]:
             about_at = _parse(checked_about)
             if about_at is None or at - about_at >= timedelta(days=s_.platforms.wechat.aboutbiz_refresh_days):
                 deferred.append(Task(PROFILE, {article_host: 1.0}, _age(at, about_at)))
+        elif a.platform in VIDEO_PLATFORMS:
+            # One feed (the registry's 订阅源 or RSSHub) or one profile page in Chromium.
+            video = getattr(s_.platforms, a.platform)
+            way = video.rsshub_url if video.way == "feed" and video.rsshub_url else video.base_url
+            verdict = Task(VERDICT, {host_of(a.feed_url or way): 1.0})
         else:
             hosts: dict[str, float] = {}
             if a.download_url:
