@@ -161,3 +161,18 @@ def test_the_budget_counts_only_the_window_still_ahead():
     assert window_left("00:30-06:30", datetime(2026, 11, 25, 2, 0, tzinfo=tz)) == 4.5 * 3600
     assert window_left("23:00-05:00", datetime(2026, 11, 25, 1, 0, tzinfo=tz)) == 4 * 3600
     assert window_left("00:30-06:30", datetime(2026, 11, 25, 12, 0, tzinfo=tz)) == 6 * 3600  # a run by day
+
+
+def test_the_weekly_discovery_pass_reserves_its_requests_on_its_night(app):
+    from datetime import timedelta
+
+    from monitor.crawl.night import night_budget
+    from storage.models import Account
+    from tests.fixtures.core import T
+
+    with app.session() as s:
+        s.add(Account(name="崇川发布", platform="weibo", host_unit="崇川区委宣传部", platform_id="1", store_ids={}))
+    sunday = T + timedelta(days=(6 - T.weekday()) % 7)
+    assert night_budget(app, T).reserved == {}
+    reserved = night_budget(app, sunday).reserved
+    assert list(reserved) == ["discovery"] and reserved["discovery"]["m.weibo.cn"] >= 1
