@@ -214,6 +214,11 @@ def main() -> int:
     pair_total += 1
     pair_ok += any(h.rule == "pairs.hmt.台湾与国家并列" for h in checker.check(listing))
     print(f"  pair-list examples: {pair_ok}/{pair_total} = {pair_ok / pair_total:.1%}")
+    words = [e.value for wl in load_lists(None)["sensitive"] for e in wl.entries]
+    raised = sum(any(h.kind == "敏感内容" for h in checker.check(f"网友发帖：{w}，详情私信。")) for w in words)
+    reported = sum(any(h.kind == "敏感内容" for h in checker.check(f"公安机关依法严厉打击{w}等违法行为。")) for w in words)
+    print(f"  sensitive words: {raised}/{len(words)} = {raised / max(len(words), 1):.1%} raised in a post; "
+          f"{reported} raised where the post reports a crackdown on them")
     by_kind: dict[str, list[int]] = {}
     masked_raised = invalid_raised = 0  # invalid: an ID-card hit on a number whose checksum fails
     for kind, number, masked in personal_cases(args.seed):

@@ -263,3 +263,9 @@ def test_cli_check_stdin_clean_text(run_cli):
 def test_cli_check_errors_are_one_line_exit_2(run_cli, tmp_path, make, message):
     r = run_cli("text", "check", make(tmp_path))
     assert r.exit_code == 2 and message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_cli_check_names_a_missing_operator_lists_folder(run_cli, tmp_path):
+    (tmp_path / "monitor.toml").write_text('[textcheck]\nextra_lists_dir = "nowhere"\n', encoding="utf-8")
+    r = run_cli("--config", tmp_path / "monitor.toml", "text", "check", "-", input="国务院")
+    assert r.exit_code == 2 and "extra_lists_dir 'nowhere' is not a folder" in r.stderr
