@@ -9,8 +9,8 @@ government prose: a folder of UTF-8 files named ``YYYY-MM-DD_title.txt`` (the da
 it was published, so a name that changed later is judged as of then). Default: the committed
 sample in bench/data/gov_prose_sample/; the measured corpus is described in its SOURCES.txt.
 
-Recall: every protected term of the packaged lists, put in a neutral sentence, with each
-of its characters in turn replaced by a random same-syllable common character (GB 2312
+Recall: every protected term of the packaged lists and the demo registry's 主办单位, put in
+one of six sentences where a post names a unit, with each of its characters in turn replaced by a random same-syllable common character (GB 2312
 level 1 — what an input method offers first; level 2 is shown for information) and by a
 look-alike from shapes_*.txt; every example of every pair entry; generated ID-card, mobile
 and bank-card numbers (and their masked or invalid forms, which must not be raised).
@@ -41,6 +41,10 @@ from monitor.textcheck.personal import _ID_CHECK, _ID_WEIGHTS, luhn_ok  # noqa: 
 REGULATION = REPO.parent / "shared" / "regulation"
 SAMPLE = REPO / "bench" / "data" / "gov_prose_sample"
 CARRIER = "据悉，{}近日发布了一则通知。"
+# Where a name stands in a post: each generated error is put into one of these at random.
+CARRIERS = ["据悉，{}近日发布了一则通知。", "{}召开专题会议，研究部署下一阶段工作。", "日前，{}印发《实施方案》。",
+            "记者从{}获悉，今年以来全市新增就业岗位1.2万个。", "【权威发布】{}关于做好春节期间安全生产工作的通告",
+            "根据{}的统一部署，我区开展专项整治行动。"]
 
 
 def corpus_docs(folder: Path) -> list[tuple[str, date | None, str]]:
@@ -114,17 +118,16 @@ def found(checker: TextChecker, correct: str, wrong: str, pos: int) -> bool:
 def recall_terms(checker: TextChecker, seed: int, level: int) -> dict[str, tuple[int, int]]:
     rng = random.Random(seed)
     index = syllable_index(_gb2312(level))
-    off = CARRIER.index("{}")
     counts: dict[str, list[int]] = {}
     misses: list[str] = []
     for term in sorted(checker.terms.terms):
-        correct = CARRIER.format(term)
         for how, i, wrong_term in substitutions(term, rng, index, checker.terms.confusion.shapes):
             if how == "shape" and level != 1:
                 continue
+            carrier = rng.choice(CARRIERS)
             c = counts.setdefault(how, [0, 0])
             c[1] += 1
-            if found(checker, correct, CARRIER.format(wrong_term), off + i):
+            if found(checker, carrier.format(term), carrier.format(wrong_term), carrier.index("{}") + i):
                 c[0] += 1
             elif len(misses) < 8:
                 misses.append(f"{wrong_term}（{term}）")

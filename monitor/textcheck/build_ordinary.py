@@ -1,11 +1,18 @@
-"""Write ``data/ordinary_jieba.txt`` from jieba's dictionary (MIT licence):
+"""Write ``data/ordinary_jieba.txt`` and ``data/names_jieba.txt`` from jieba's dictionary
+(MIT licence):
 
     python -m monitor.textcheck.build_ordinary PATH/TO/jieba/dict.txt
 
-The list holds the ordinary words that begin with a character a name's generic ending (市,
-局, 部 …) is mistaken for — 补偿 for 生态环境部 → 生态环境补 — and those characters that are
-common words on their own (不, 为, 是). terms.py does not raise a near-miss whose replaced
-ending starts such a word in the text. jieba is needed only to rebuild the file, not to run.
+ordinary_jieba.txt: common words of two or three characters, and under ``## 单字`` the
+characters that are common words on their own. terms.py uses them to tell a misspelt short
+name from prose that happens to look like one (生态环境补偿 is not 生态环境部, 启动市场 is not
+启东市).
+
+names_jieba.txt: place names of China (ns words ending in 省/市/县/区/州/盟/旗). They are correct
+wherever they appear, so no near-miss is raised inside one (台州市 is not 泰州市, 浙江省人民政府
+is not 江苏省人民政府 with a character dropped).
+
+jieba is needed only to rebuild the files, not to run.
 """
 from __future__ import annotations
 
@@ -13,41 +20,57 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from monitor.textcheck.confusion import Confusion
-from monitor.textcheck.lists import DATA_DIR, load_lists
-from monitor.textcheck.terms import _SUFFIXES
+from monitor.textcheck.lists import DATA_DIR
 
-MIN_WORD_FREQ = 30  # jieba counts: rarer words are not worth a line
+MIN_WORD_FREQ = 100  # jieba counts
 MIN_SINGLE_FREQ = 10_000
+PLACE_ENDINGS = tuple("省市县区州盟旗")
 
 
-def build(dict_path: Path) -> list[str]:
-    confusion = Confusion(load_lists(None))
-    starts = {alt for s in _SUFFIXES for _, alt in confusion.alternatives(s)}
-    out = []
-    for line in dict_path.read_text(encoding="utf-8").splitlines():
+def read_dict(path: Path):
+    for line in path.read_text(encoding="utf-8").splitlines():
         parts = line.split()
-        if len(parts) < 2 or not parts[1].isdigit():
+        if len(parts) >= 2 and parts[1].isdigit():
+            yield parts[0], int(parts[1]), parts[2] if len(parts) > 2 else ""
+
+
+def _cjk(word: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in word)
+
+
+def build(path: Path) -> tuple[list[str], list[str], list[str]]:
+    words, singles, places = set(), set(), set()
+    for word, freq, tag in read_dict(path):
+        if not _cjk(word):
             continue
-        word, freq = parts[0], int(parts[1])
-        if word[0] in starts and ((2 <= len(word) <= 3 and freq >= MIN_WORD_FREQ)
-                                  or (len(word) == 1 and freq >= MIN_SINGLE_FREQ)):
-            out.append(word)
-    return sorted(set(out))
+        if 2 <= len(word) <= 3 and freq >= MIN_WORD_FREQ:
+            words.add(word)
+        elif len(word) == 1 and freq >= MIN_SINGLE_FREQ:
+            singles.add(word)
+        if tag == "ns" and len(word) >= 3 and word.endswith(PLACE_ENDINGS):
+            places.add(word)
+    return sorted(words), sorted(singles), sorted(places)
+
+
+def _header(what: str) -> str:
+    today = date.today()
+    return (f"# source: jieba 0.42.1 dict.txt (MIT licence, github.com/fxsjy/jieba), {what}\n"
+            f"# version: {today:%Y.%m.%d}\n# date: {today}\n"
+            "# extend: one entry per line; rebuild with python -m monitor.textcheck.build_ordinary DICT, or add "
+            "entries in a file of the same prefix in [textcheck] extra_lists_dir\n")
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
         print(__doc__, file=sys.stderr)
         return 2
-    words = build(Path(argv[0]))
-    header = (f"# source: jieba 0.42.1 dict.txt (MIT licence), words of 2-3 characters (frequency >= {MIN_WORD_FREQ}) and single "
-              f"characters (>= {MIN_SINGLE_FREQ}) that begin with a character a generic name ending is mistaken for\n"
-              f"# version: {date.today():%Y.%m.%d}\n# date: {date.today()}\n"
-              "# extend: one word per line; rebuild with python -m monitor.textcheck.build_ordinary DICT, or add words in an "
-              "ordinary_*.txt in [textcheck] extra_lists_dir\n")
-    (DATA_DIR / "ordinary_jieba.txt").write_text(header + "\n".join(words) + "\n", encoding="utf-8")
-    print(f"{len(words)} words")
+    words, singles, places = build(Path(argv[0]))
+    (DATA_DIR / "ordinary_jieba.txt").write_text(
+        _header(f"words of 2-3 characters with frequency >= {MIN_WORD_FREQ}; under ## 单字 single characters "
+                f">= {MIN_SINGLE_FREQ}") + "\n".join(words) + "\n## 单字\n" + "\n".join(singles) + "\n", encoding="utf-8")
+    (DATA_DIR / "names_jieba.txt").write_text(
+        _header("place names (ns) ending in " + "/".join(PLACE_ENDINGS)) + "\n".join(places) + "\n", encoding="utf-8")
+    print(f"{len(words)} words, {len(singles)} single characters, {len(places)} place names")
     return 0
 
 

@@ -5,7 +5,8 @@ Every list is a file under ``monitor/textcheck/data/`` (and, optionally, the ope
 
     terms_*.txt      terms that must be written exactly (near-misses are flagged)
     allow_*.txt      strings that are never a near-miss (ordinary words that look like one)
-    ordinary_*.txt   ordinary words a misspelt name ending may begin (补偿 after 生态环境…)
+    names_*.txt      names that are correct wherever they appear (place names): no near-miss inside one
+    ordinary_*.txt   ordinary words: a short name's near-miss that is really prose (生态环境补偿)
     shapes_*.txt     groups of characters that look alike (one group per line)
     pairs_*.toml     wrong → right pairs and patterns
     sensitive_*.txt  sensitive words; ``## 类别`` lines set the category of the words below
@@ -116,7 +117,7 @@ class Lists:
         return self.by_prefix.get(prefix, [])
 
 
-PREFIXES = ("terms", "allow", "ordinary", "shapes", "pairs", "sensitive", "whitelist", "context", "countries")
+PREFIXES = ("terms", "names", "allow", "ordinary", "shapes", "pairs", "sensitive", "whitelist", "context", "countries")
 
 
 def _files(folder: Path) -> list[Path]:

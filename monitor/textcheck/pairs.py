@@ -14,6 +14,7 @@ from monitor.textcheck import DEFAULT_LINE, KINDS, SEVERE, VETO, Hit
 from monitor.textcheck.lists import ListError, Lists
 
 NEAR_WINDOW = 30  # characters either side that unless_near looks at
+_YEAR = re.compile(r"((?:19|20)\d{2})年")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class Pair:
 
     def excused(self, text: str, start: int, end: int) -> bool:
         before, after = text[max(0, start - NEAR_WINDOW):start], text[end:end + NEAR_WINDOW]
+        # "1998年…原国家质量技术监督局令": a year before the change, just before, dates the old name.
+        if self.since is not None and any(int(y) <= self.since.year for y in _YEAR.findall(before)):
+            return True
         return (any(before.endswith(w) for w in self.unless_before)
                 or any(after.startswith(w) for w in self.unless_after)
                 or any(w in before or w in after for w in self.unless_near))
@@ -127,7 +131,10 @@ class PairCheck:
             self.literal.make_automaton()
         self.listing = CountryListing(lists)
 
-    def find(self, text: str, published: date | None = None) -> Iterator[Hit]:
+    def find(self, text: str, published: date | None = None, matched: list | None = None) -> Iterator[Hit]:
+        """The hits; ``matched`` (if given) gets the span of every entry that matched, excused
+        or not, so a near-miss check can leave those words alone (原国家税务局 is an old name
+        rightly used, not a misspelt 国家税务总局)."""
         found: list[tuple[int, int, str, Pair]] = []
         if self.has_literal:
             for end, (wrong, pair) in self.literal.iter(text):
@@ -142,14 +149,16 @@ class PairCheck:
         # says more than a pattern over the same words.
         found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
         last_end = -1
-        for start, end, matched, pair in found:
+        for start, end, words, pair in found:
+            if matched is not None:
+                matched.append((start, end))
             if published is not None and pair.since is not None and published <= pair.since:
                 continue
             if start < last_end or pair.excused(text, start, end) \
                     or any(start < h.end and h.start < end for h in listed):
                 continue
             last_end = end
-            yield Hit(start, end, matched, pair.suggestion(matched), pair.kind, pair.rule, pair.source, pair.line,
+            yield Hit(start, end, words, pair.suggestion(words), pair.kind, pair.rule, pair.source, pair.line,
                       pair.note)
 
 

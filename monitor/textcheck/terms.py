@@ -18,8 +18,7 @@ from monitor.textcheck import DEFAULT_LINE, KINDS, SEVERE, Hit
 from monitor.textcheck.confusion import Confusion
 from monitor.textcheck.lists import ListError, Lists, load_lists
 
-# Generic endings of names (市, 局, 部 …): see Variant.tail.
-_SUFFIXES = set("市区县省镇乡村街道局委办厅部院会室处所站队署")
+SHORT = 5  # names this long or shorter get the ordinary-prose guard (Ordinary)
 _HOW = {"homophone": "同音字", "shape": "形近字", "dropped": "漏字", "doubled": "重字"}
 _CONNECTIVES = set("和与及的")
 EDITS = ("replace", "drop", "double")
@@ -41,9 +40,12 @@ class Term:
 class Variant:
     term: Term
     how: str  # homophone / shape / dropped / doubled
-    # The generic ending of a short name replaced (南通市 → 南通是, 生态环境部 → 生态环境补):
-    # raised only where the new last character does not begin an ordinary word (是…, 补偿).
-    tail: bool = False
+    pos: int  # the character replaced, dropped or doubled
+
+    @property
+    def short(self) -> bool:
+        """A short name: its near-misses are often ordinary prose (see TermCheck._prose)."""
+        return len(self.term.term) <= SHORT and not self.term.person
 
 
 def _term_lists(lists: Lists) -> Iterator[Term]:
@@ -62,8 +64,9 @@ def _term_lists(lists: Lists) -> Iterator[Term]:
 
 
 def edits(term: str, confusion: Confusion, *, person: bool = False,
-          kinds: Iterable[str] = EDITS) -> Iterator[tuple[str, str]]:
-    """(near-miss, how) for one term: single-character replacements, inner drops and doubles."""
+          kinds: Iterable[str] = EDITS) -> Iterator[tuple[str, str, int]]:
+    """(near-miss, how, position) for one term: single-character replacements, inner drops
+    and doubles."""
     n = len(term)
     kinds = set(kinds)
     for i, ch in enumerate(term):
@@ -72,16 +75,16 @@ def edits(term: str, confusion: Confusion, *, person: bool = False,
         if n <= 2 and not person:
             continue
         for how, alt in confusion.alternatives(ch):
-            yield term[:i] + alt + term[i + 1:], how
+            yield term[:i] + alt + term[i + 1:], how, i
     # Dropping a character of a shorter term leaves a common word (全国人大 → 全国大, 国家安全部 → 国家全部).
     if n >= 6 and "drop" in kinds:
         for i in range(1, n - 1):
             # 住房城乡建设部, 国家发展改革委: dropping 和 is the official short form, not an error.
             if term[i] not in _CONNECTIVES:
-                yield term[:i] + term[i + 1:], "dropped"
+                yield term[:i] + term[i + 1:], "dropped", i
     if n >= 3 and "double" in kinds:  # an edge double is often legitimate (美国国务院, 人民法院院长)
         for i in range(1, n - 1):
-            yield term[:i + 1] + term[i] + term[i + 1:], "doubled"
+            yield term[:i + 1] + term[i] + term[i + 1:], "doubled", i
 
 
 class _Index:
@@ -94,12 +97,10 @@ class _Index:
             self.automaton.add_word(word, (word, t))
         self.variants = 0
         for t in terms.values():
-            for variant, how in edits(t.term, confusion, person=t.person, kinds=t.edits):
+            for variant, how, pos in edits(t.term, confusion, person=t.person, kinds=t.edits):
                 if len(variant) < 3 or variant in protected or variant in allowed or variant in self.automaton:
                     continue
-                tail = (how in ("homophone", "shape") and len(t.term) <= 5 and not t.person
-                        and t.term[-1] in _SUFFIXES and variant[:-1] == t.term[:-1])
-                self.automaton.add_word(variant, (variant, Variant(t, how, tail)))
+                self.automaton.add_word(variant, (variant, Variant(t, how, pos)))
                 self.variants += 1
         self.empty = not terms
         if not self.empty:
@@ -116,11 +117,17 @@ def _base(extra_lists_dir: str | None) -> tuple[dict[str, Term], Confusion, set[
     lists = load_lists(extra_lists_dir)
     confusion = Confusion(lists)
     terms: dict[str, Term] = {}
+    known: dict[str, Term] = {}
     for t in _term_lists(lists):
         terms.setdefault(t.term, t)
     allowed = {e.value for wl in lists["allow"] for e in wl.entries}
-    ordinary = {e.value for wl in lists["ordinary"] for e in wl.entries}
-    return terms, confusion, allowed, ordinary, _Index(terms, set(terms), confusion, allowed)
+    ordinary = Ordinary(lists)
+    # Place names are correct wherever they appear (台州市 is not 泰州市): matched exactly, no near-misses.
+    for wl in lists["names"]:
+        for e in wl.entries:
+            if e.value not in terms:
+                known[e.value] = Term(e.value, "", SEVERE, "", wl.source, edits=frozenset())
+    return terms, confusion, allowed, ordinary, _Index({**known, **terms}, set(terms) | set(known), confusion, allowed)
 
 
 class TermCheck:
@@ -154,7 +161,7 @@ class TermCheck:
         for start, end, word, v in near:
             if all(i in covered for i in range(start, end)):
                 continue
-            if v.tail and self._begins_word(text, end - 1):
+            if v.short and self.ordinary.prose(text, start, end, v):
                 continue
             # Inside a longer near-miss: the same error. Overlapping one: a second error.
             if any(s <= start and end <= e for s, e in kept):
@@ -163,8 +170,39 @@ class TermCheck:
             t = v.term
             yield Hit(start, end, word, t.term, t.kind, t.rule, t.source, t.line, _HOW[v.how])
 
-    def _begins_word(self, text: str, i: int) -> bool:
-        return text[i] in self.ordinary or text[i:i + 2] in self.ordinary or text[i:i + 3] in self.ordinary
+
+
+class Ordinary:
+    """Ordinary words (ordinary_*.txt): where a short name's near-miss is more likely prose.
+
+    A hit is prose when its last character starts a word with the text after it (启动市|场,
+    生态环境补|偿), when the replaced last character is a word on its own after a name minus
+    its ending that is a word too (南通|是…, 生态环境|不…; not 全国人|太), or when a
+    replaced first character is a word on its own before the rest of the name as a word
+    (于|城市 for 盐城市). (Its first character ending a word with the text before it is not
+    enough: 从|中共中央.)"""
+
+    SINGLE = "单字"
+
+    def __init__(self, lists: Lists):
+        self.words = {e.value for wl in lists["ordinary"] for e in wl.entries if e.category != self.SINGLE}
+        self.singles = {e.value for wl in lists["ordinary"] for e in wl.entries if e.category == self.SINGLE}
+
+    def prose(self, text: str, start: int, end: int, v: Variant) -> bool:
+        w = self.words
+        if text[end - 1:end + 1] in w or text[end - 1:end + 2] in w:
+            return True
+        if v.how in ("homophone", "shape"):
+            n = len(v.term.term)
+            if v.pos == n - 1 and text[end - 1] in self.singles and self._phrase(v.term.term[:-1]):
+                return True
+            if v.pos == 0 and text[start] in self.singles and v.term.term[1:] in w:
+                return True
+        return False
+
+    def _phrase(self, s: str) -> bool:
+        """Ordinary words on their own (南通, 生态环境): what a name minus its ending may be in prose."""
+        return s in self.words or (len(s) == 4 and s[:2] in self.words and s[2:] in self.words)
 
 
 def _covered(spans: list[tuple[int, int]]) -> set[int]:
