@@ -249,6 +249,13 @@ def test_no_hits_on_the_demo_sandbox_posts():
     assert [(t, h.text) for t in sorted(texts) for h in check_text(t)] == []
 
 
+def test_checker_version_changes_with_an_operator_list(tmp_path):
+    base = get_checker().version
+    (tmp_path / "allow_ops.txt").write_text("# version: 1\n甲乙丙\n", encoding="utf-8")
+    assert get_checker(extra_lists_dir=str(tmp_path)).version not in ("", base)
+    assert get_checker().version == base
+
+
 def test_checker_is_built_once_per_term_set():
     assert get_checker(["甲单位"]) is get_checker(["甲单位"])
 

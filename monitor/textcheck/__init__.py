@@ -27,6 +27,7 @@ KINDS = (SEVERE, SENSITIVE, PERSONAL, IMPROPER)
 VETO = "veto.security"
 IMPROPER_LINE = "ded.improper_content"
 DEFAULT_LINE = {SEVERE: VETO, SENSITIVE: VETO, PERSONAL: VETO, IMPROPER: IMPROPER_LINE}
+CHECKER_VERSION = "3"  # raise when a change to the checks' code changes what they find
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ class TextChecker:
         from monitor.textcheck.lists import load_lists
 
         lists = load_lists(extra_lists_dir)
+        # Which lists (and code) judged a text: a stored result with another version is stale.
+        self.version = f"{CHECKER_VERSION}:{lists.digest}"
         self.pairs = pairs.PairCheck(lists)
         self.terms = terms.TermCheck(extra_lists_dir, extra_terms)
         self.sensitive = sensitive.SensitiveCheck(lists)

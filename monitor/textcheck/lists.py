@@ -22,6 +22,7 @@ packaged one is added to it, not put in its place, so the packaged entries keep 
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ class Lists:
     """Every list file, grouped by prefix (``terms``, ``pairs`` …)."""
 
     by_prefix: dict[str, list[WordList]] = field(default_factory=dict)
+    digest: str = ""  # of every list file's name and content: changes when any list does
 
     def __getitem__(self, prefix: str) -> list[WordList]:
         return self.by_prefix.get(prefix, [])
@@ -134,8 +136,11 @@ def load_lists(extra_dir: str | None = None) -> Lists:
             raise ListError(f"[textcheck] extra_lists_dir {extra_dir!r} is not a folder")
         folders.append(extra)
     lists = Lists()
+    h = hashlib.sha256()
     for folder in folders:
         for path in _files(folder):
             wl = read_toml_list(path) if path.suffix == ".toml" else read_text_list(path)
             lists.by_prefix.setdefault(path.name.split("_", 1)[0], []).append(wl)
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    lists.digest = h.hexdigest()[:16]
     return lists
