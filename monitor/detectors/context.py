@@ -166,3 +166,17 @@ class Context:
         for row in self.session.execute(q):
             out[row.account_id].append(row)
         return out
+
+    @cached_property
+    def comment_states(self) -> dict[int, list]:
+        """Posts of the last ``interaction_recent_days`` whose payload said whether they take
+        comments (``details["comments"]``, written by the spiders), newest first."""
+        since = self.at - timedelta(days=self.params.interaction_recent_days)
+        q = (select(Post.account_id, Post.platform_post_id, Post.published_at, Post.url, Post.details)
+             .where(Post.published_at > since, Post.published_at <= self.at, Post.pinned.is_(False))
+             .order_by(Post.account_id, Post.published_at.desc()))
+        out: dict[int, list] = defaultdict(list)
+        for row in self.session.execute(q):
+            if isinstance((row.details or {}).get("comments"), dict):
+                out[row.account_id].append(row)
+        return out

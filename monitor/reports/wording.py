@@ -38,6 +38,9 @@ RECHECK_ZH = {"passed": "复核通过：问题已整改", "reopened": "复核未
 ORDER_FIGURES_ZH = {"orders": "通报整改单", "rectified_in_time": "按期整改", "overdue": "逾期未整改或整改不到位",
                     "open": "整改期内", "deduction": "通报整改扣分"}
 ORDER_ACTION_ZH = {"issued": "通报下发", "replied": "单位回复", "recheck": "复核", "closed": "检查人员关闭"}
+INTERACTION_STATE_ZH = {"waiting": "等待回复", "overdue": "逾期未回复", "replied_in_time": "按期回复",
+                        "replied_late": "逾期回复"}
+INTERACTION_SOURCE_ZH = {"inspector": "检查人员记录", "observed": "采集发现"}
 
 # Outcomes of a listing observation (Weibo timeline, WeChat feed …) and of an app channel check.
 OUTCOME_ZH = {
@@ -302,6 +305,17 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
             parts.append(check_text(c, tz))
     if facts.get("interaction_closed"):
         parts.append("评论/留言/私信功能已关闭")
+    test = facts.get("interaction_test")
+    if isinstance(test, dict):
+        said = (f"{fmt_time(test.get('sent_at'), tz, with_zone=False)}通过{test.get('channel')}发送测试"
+                f"“{str(test.get('text') or '')[:40]}”，应于{test.get('deadline')}前回复，")
+        said += (f"{fmt_time(test['replied_at'], tz, with_zone=False)}才回复" if test.get("replied_at")
+                 else "截至检查时未回复")
+        parts.append(said)
+    closed = facts.get("comments_closed_posts")
+    if isinstance(closed, list) and closed:
+        parts.append(f"近{facts.get('recent_days', 14)}天发布的{len(closed)}条内容均已关闭评论/留言"
+                     f"（最近一条：{fmt_time(closed[0].get('published_at'), tz, with_zone=False)}）")
     return "；".join(parts)
 
 

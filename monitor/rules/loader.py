@@ -63,6 +63,10 @@ class Parameters(_Strict):
     dormant_days: list[int]
     app_confirm_checks: int = Field(ge=1)
     app_confirm_interval: str
+    # veto.no_interaction from comment permissions: the posts of the last N days, at least
+    # this many with a known permission, every one closed (one closed post is no finding).
+    interaction_recent_days: int = Field(14, gt=0)
+    interaction_min_posts: int = Field(3, ge=2)
 
     @field_validator("app_confirm_interval")
     @classmethod

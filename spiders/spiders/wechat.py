@@ -467,6 +467,8 @@ class WechatSpider(AccountSpider):
                     "time_field": page.time_field, "biz": page.biz, "nickname": page.nickname,
                     "user_name": page.user_name, "mid": page.mid, "idx": page.idx, "sn": page.sn,
                     "author": page.author, "kind_evidence": page.kind_evidence}.items() if v})
+                if page.comment_enabled is not None:
+                    details["comments"] = {"closed": not page.comment_enabled, "source": "comment_enabled"}
             posts.append(PostItem(
                 account_id=run.account.id, platform_post_id=item.ref.post_id, published_at=when,
                 kind=page.kind if ok else "unknown", title=(page.title if ok and page.title else item.entry.title),

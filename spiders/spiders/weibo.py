@@ -479,7 +479,8 @@ class WeiboSpider(AccountSpider):
                 kind=post.kind, pinned=post.pinned, title=post.text[:60] or None, text=post.text[:2000],
                 url=f"{self.base}/status/{post.bid or post.id}", time_source="api", ad_signals=post.ad_signals,
                 details={"created_at": post.created_at, "time_precision": post.time_precision,
-                         "truncated": post.truncated, **({"retweeted": post.retweeted} if post.retweeted else {})},
+                         "truncated": post.truncated, **({"retweeted": post.retweeted} if post.retweeted else {}),
+                         **({"comments": post.comments} if post.comments is not None else {})},
             )
             for post in run.posts.values()
         ]

@@ -70,6 +70,13 @@ _COPYRIGHT = [
     re.compile(r"\bcopyright_stat:\s*[\"'](\d)[\"']"),
 ]
 _CGI_DATA = re.compile(r"window\.cgiDataNew\s*=\s*\{")
+# 留言: ``comment_enabled: '1' * 1`` (the appmsg bar data) or ``var comment_enabled = "0" * 1``.
+# An empty value is the common case — the static page leaves it to a later request — and
+# says nothing (fixtures/real/wechat: '' on two articles, '1' on the share pages).
+_COMMENT_ENABLED = [
+    re.compile(r"\bcomment_enabled:\s*'(\d*)'\s*\*\s*1"),
+    re.compile(r"\bvar\s+comment_enabled\s*=\s*\"(\d*)\"\s*\*\s*1"),
+]
 # The ad framework every page carries (research §2.5): its presence is normal, never a signal.
 _AD_TEMPLATE = re.compile(r"nick_name:\s*'微信广告'|广告文案或辅助信息|defaultMidAdData")
 _REPRINT_TEXT = "以下文章来源于"
@@ -103,6 +110,7 @@ class ArticlePage:
     kind_evidence: str | None = None
     text: str | None = None
     ad_signals: list[dict] = field(default_factory=list)
+    comment_enabled: bool | None = None  # 留言 open (True), closed (False), not said (None)
 
 
 def _visible_text(sel: Selector) -> str:
@@ -189,6 +197,14 @@ def _copyright_stat(html: str) -> str | None:
         value = _first(pattern, html)
         if value:
             return value
+    return None
+
+
+def comment_enabled(html: str) -> bool | None:
+    for pattern in _COMMENT_ENABLED:
+        for value in pattern.findall(html):
+            if value:
+                return value != "0"
     return None
 
 
@@ -295,7 +311,7 @@ def parse_article(html: str, url: str | None = None, tz: ZoneInfo = SHANGHAI) ->
         mid=_first(_MID, html), idx=_first(_IDX, html),
         sn=_first(_SN, html), title=title, author=sel.css('meta[name="author"]::attr(content)').get(),
         kind=kind, kind_evidence=evidence, text=text,
-        ad_signals=ad_signals(text, body_html, title),
+        ad_signals=ad_signals(text, body_html, title), comment_enabled=comment_enabled(html),
     )
 
 
@@ -316,6 +332,7 @@ ARTICLE_MARKERS: dict[str, object] = {
     "var mid": _MID,
     "var idx": _IDX,
     "var sn": _SN,
+    "comment_enabled": _COMMENT_ENABLED[0],
     "copyright_stat": _COPYRIGHT[0],
     "_copyright_stat": _COPYRIGHT[1],
     "ad template noise": _AD_TEMPLATE,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from spiders.weibo.dates import TZ, parse_created_at
 from spiders.weibo.errors import LayoutError
+from spiders.weibo.permission import comment_state
 
 _TAG = re.compile(r"<[^>]+>")
 _HREF = re.compile(r"""(?:href|data-url)\s*=\s*["']([^"']+)["']""")
@@ -46,6 +47,8 @@ class WeiboPost:
     retweeted: Optional[dict[str, Any]] = None
     ad_signals: list[dict[str, str]] = field(default_factory=list)
     scheme: Optional[str] = None
+    # Whether the post takes comments (spiders/weibo/permission.py); None: the card does not say.
+    comments: Optional[dict[str, Any]] = None
 
     @property
     def needs_long_text(self) -> bool:
@@ -141,6 +144,7 @@ def parse_post(card: dict[str, Any], now: datetime, tz: ZoneInfo = TZ) -> WeiboP
         time_precision=when.precision, kind="repost" if retweeted is not None else "original",
         pinned=is_pinned(card), text=plain_text(text_html), text_html=text_html, truncated=truncated,
         retweeted=retweeted, ad_signals=ad_signals(text_html), scheme=card.get("scheme"),
+        comments=comment_state(mblog),
     )
 
 

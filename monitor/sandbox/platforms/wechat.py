@@ -16,7 +16,8 @@ Scenario keys (account): ``kind`` 订阅号/服务号/小程序, ``subject`` 认
 (every article page answers with the captcha), ``aboutbiz_status`` (e.g. 500). Per post
 (extra keys): ``state: deleted|deleted_en|violation|unavailable``, ``reason`` (violation text),
 ``copyright: 1|2|0`` (default from the post kind), ``source`` (reprint source account),
-``source_line`` (a 来源： line in the body), ``ad: true`` (a product card and 广告 label).
+``source_line`` (a 来源： line in the body), ``ad: true`` (a product card and 广告 label),
+``comments_closed: true`` (留言 closed: ``comment_enabled`` 0; also an account key).
 """
 from __future__ import annotations
 
@@ -108,6 +109,12 @@ def _js(text: str) -> str:
             .replace("&", "\\x26").replace("<", "\\x3c").replace(">", "\\x3e"))
 
 
+def comment_enabled(acc: SandboxAccount, post: SandboxPost, default: str) -> str:
+    """``'0'`` for 留言 closed (the post's or the account's ``comments_closed``), else the
+    real pages' value: empty on ordinary articles (filled by a later request), 1 on shares."""
+    return "0" if post.extra.get("comments_closed", acc.get("comments_closed", False)) else default
+
+
 def share_page(acc: SandboxAccount, post: SandboxPost, url: str, tz, show: str) -> str:
     """图片分享 (item_show_type 8: #js_article, no #js_content) and 文本分享 (10: a
     #js_content holding only the profile card); time and account only in ``window.*``."""
@@ -129,7 +136,7 @@ def share_page(acc: SandboxAccount, post: SandboxPost, url: str, tz, show: str) 
         user_name=user_name(acc), ct=str(ct), show_type=_SHOW_TYPES[show],
         cgi_fields="".join(f"            {f},\n" for f in fields),
         copyright_stat=str(post.extra.get("copyright", _COPYRIGHT_BY_KIND.get(post.kind, "0"))),
-        page_body=body)
+        comment_enabled=comment_enabled(acc, post, "1"), page_body=body)
 
 
 def article_page(acc: SandboxAccount, post: SandboxPost, url: str, tz) -> str:
@@ -163,6 +170,7 @@ def article_page(acc: SandboxAccount, post: SandboxPost, url: str, tz) -> str:
         copyright_stat=copyright_stat, copyright_logo=logo, reprint_card=reprint, body=body, js_body=_js(body),
         verify_status="2" if acc.get("verified", True) else "0",
         servicetype=_SERVICE_TYPE.get(acc.get("kind", "订阅号"), "1"),
+        comment_enabled=comment_enabled(acc, post, ""),
     )
 
 

@@ -136,6 +136,10 @@ def long_text(post: SandboxPost) -> str:
     return post.text + "\n" + extra
 
 
+def comments_closed(post: SandboxPost, acc: SandboxAccount) -> bool:
+    return bool(post.extra.get("comments_closed", acc.get("comments_closed", False)))
+
+
 def _base_mblog(post: SandboxPost, acc: SandboxAccount, base: str, at: datetime, relative: bool) -> dict[str, Any]:
     rng = int(hashlib.md5(post.id.encode()).hexdigest()[:6], 16)
     body = text_html(post.text)
@@ -149,7 +153,7 @@ def _base_mblog(post: SandboxPost, acc: SandboxAccount, base: str, at: datetime,
         "reposts_count": rng % 50, "comments_count": rng % 30, "attitudes_count": rng % 200,
         "pending_approval_count": 0, "isLongText": False, "reward_exhibition_type": 0, "hide_flag": 0,
         "mlevel": 0, "darwin_tags": [], "mblogtype": 0, "rid": f"0_0_50_{rng}_0_0_0", "more_info_type": 0,
-        "extern_safe": 0, "enable_comment_guide": not acc.get("comments_closed", False), "content_auth": 0,
+        "extern_safe": 0, "enable_comment_guide": not comments_closed(post, acc), "content_auth": 0,
         "pic_num": 0, "alchemy_params": {"ug_red_envelope": False}, "mblog_menu_new_style": 0,
         "edit_config": {"edited": False}, "number_display_strategy": {"apply_scenario_flag": 3,
                                                                     "display_text_min_number": 1000000,
