@@ -37,7 +37,7 @@ def test_search_answer_is_read_whatever_card_holds_the_users():
     sc = load_scenario("demo", at=T)
     payload = search_payload(sc.accounts("weibo"), "南通市数据局", 1, BASE, "100103type=3&q=南通市数据局")
     users = _users(payload)
-    assert set(users) == {"南通市数据局", "南通数据", "南通数据发布"}
+    assert set(users) == {"南通市数据局", "南通数据", "南通数据发布", "南通数据产业协会"}
     assert users["南通数据发布"].verified_type == 1 and users["南通数据发布"].verified_reason == "南通市数据局官方微博"
     assert users["南通数据"].followers_count and users["南通数据"].statuses_count
     # The user group moved behind other cards, mixed with junk items: the same users.
@@ -71,6 +71,7 @@ def test_fuzzy_search_lists_other_bodies_and_the_matcher_keeps_only_the_units_ow
     assert (m.kind, m.basis) == ("impostor", "name")
     assert classify_user(user("城管小李", "南通市城市管理局工作人员", vtype=0), units, LEX).kind == "impostor"
     assert classify_user(user("海安美食", ""), units, LEX) is None
+    assert classify_user(user("南通数据产业协会", "南通市数据局主管的行业协会", vtype=7), units, LEX) is None
 
 
 def _acc(s, name, platform, unit, pid, district="市级", lifecycle="开设", kind=None):
@@ -231,6 +232,11 @@ def test_workspace_page_registers_and_dismisses_and_the_report_lists_annex3(web_
     assert "五、监管范围与集约整合（附件3）" in report and "南通发布厅" in report and "疑似仿冒账号" in report
     assert "中共南通市委宣传部（被平台限流（HTTP 418））" in report and "未能核验" in report
     assert "待核实（确认后扣5分）" in report
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(html / "report.xlsx")["附件3监管"]
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert "监管范围" in cells and "南通发布厅" in cells and "中共南通市委宣传部" in cells
 
     unit = web_client("shangwu")  # a unit user sees its own unit, read-only
     page = unit.get("/discovery")
@@ -322,7 +328,9 @@ def test_weekly_pass_on_the_demo_scenario_finds_the_missed_accounts_only(sandbox
     searches = sandbox.world.count(path_prefix="/weibo/api/container/getIndex")
     assert run.counts["requests"] == searches  # every request counted on the Run, for the night budget
     assert run.counts["requests_by_host"] == {"127.0.0.1": searches}
-    assert searches == len(units) + 2 + len(found)  # 1 per unit, 启东's two retries, 1 per candidate (latest post)
+    # 1 per unit, 启东's two retries, the latest post of each user whose name or 认证 carries a
+    # unit's name: the candidates and the association the matcher then drops.
+    assert searches == len(units) + 2 + len(found) + 1
     print(f"\ndiscovery: {len(units)} units, {searches} requests, {searches / len(units):.2f} per unit")
 
 

@@ -90,7 +90,7 @@ def _row(ws, name):
 def test_workbook_has_annex2_score_cards_and_findings(app, seeded, tmp_path):
     paths = write_report(app, T, tmp_path / "out")
     wb = load_workbook(paths["xlsx"])
-    assert wb.sheetnames == ["评分表", "问题清单"]
+    assert wb.sheetnames == ["评分表", "问题清单", "附件3监管"]
     ws = wb["评分表"]
     groups = [c for c in next(ws.iter_rows(min_row=2, max_row=2, values_only=True)) if c]
     assert groups == ["基本信息", "单项否决指标", "扣分指标（100分）", "评分结果"]

@@ -1,5 +1,6 @@
 """report.xlsx: sheet 1 the score cards in the Annex 2 layout (one row per account, one column
-per veto and deduction item), sheet 2 every finding."""
+per veto and deduction item), sheet 2 every finding, sheet 3 the Annex 3 findings of the
+registry (集约整合, 名称一致, 监管范围) and the open discovery candidates."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,6 +28,8 @@ def write_workbook(data: ReportData, path: Path) -> Path:
     wb = Workbook()
     _score_sheet(wb.active, data)
     _findings_sheet(wb.create_sheet("问题清单"), data)
+    if data.annex3:
+        _annex3_sheet(wb.create_sheet("附件3监管"), data.annex3)
     save_workbook(wb, path)
     return path
 
@@ -102,3 +105,30 @@ def _findings_sheet(ws, data: ReportData) -> None:
     for idx, w in enumerate([6, 22, 12, 24, 10, 10, 16, 40, 24, 10, 17, 50, 20], 1):
         ws.column_dimensions[get_column_letter(idx)].width = w
     ws.freeze_panes = "C2"
+
+
+ANNEX3_COLUMNS = ["考核指标", "评分细则", "考核对象", "主办单位", "事实", "扣分", "状态"]
+CANDIDATE_COLUMNS = ["类别", "名称", "平台", "账号ID", "访问链接", "认证信息", "粉丝数", "发布数", "最近发布", "匹配单位",
+                     "匹配依据", "状态"]
+
+
+def _annex3_sheet(ws, annex3: dict) -> None:
+    def heading(cols):
+        ws.append(cols)
+        for cell in ws[ws.max_row]:
+            cell.fill, cell.font, cell.alignment = HEAD, Font(bold=True), CENTER
+
+    heading(ANNEX3_COLUMNS)
+    for f in annex3.get("findings", []):
+        ws.append([f["指标"], f["评分细则"], f["考核对象"], f["主办单位"], f["事实"], f["扣分"], f["状态"]])
+    ws.append([])
+    heading(CANDIDATE_COLUMNS)
+    for c in annex3.get("candidates", []) + annex3.get("impostors", []):
+        ws.append([c[k] for k in CANDIDATE_COLUMNS])
+    for u in (annex3.get("pass") or {}).get("unverified", []):
+        ws.append(["未能核验", u["主办单位"], None, None, None, u["原因"]])
+    for row in ws.iter_rows():
+        for cell in row:
+            cell.alignment = WRAP
+    for idx, w in enumerate([14, 40, 18, 24, 60, 18, 10, 18, 18, 20, 18, 12], 1):
+        ws.column_dimensions[get_column_letter(idx)].width = w

@@ -21,7 +21,7 @@ OUTCOME_ZH = {"ok": "成功", "not_found": "不存在", "blocked": "被拦截", 
               "partial": "部分完成", "skipped": "跳过", "interrupted": "中断"}
 KIND_ZH = {"timeline": "时间线", "feed": "订阅源", "profile": "主页", "article": "文章", "aboutbiz": "认证信息",
            "cycle": "夜间监测", "crawl": "采集", "detect": "检测", "evidence": "证据", "score": "评分",
-           "alert": "提醒", "alerts": "提醒", "report": "报告"}
+           "alert": "提醒", "alerts": "提醒", "report": "报告", "discover": "账号发现"}
 
 
 def make_templates(app) -> Jinja2Templates:
