@@ -3,6 +3,7 @@ numbers and bank-card numbers (Luhn). A masked form (138****0000, 3206**********
 run of digits long enough to match, so it is never raised."""
 from __future__ import annotations
 
+import bisect
 import re
 from datetime import date
 from typing import Iterator
@@ -57,13 +58,13 @@ class PersonalCheck:
         for m in _ID.finditer(text):
             number = m.group(0)
             if _valid_birthdate(m.group(2), m.group(3), m.group(4)) and id_checksum_ok(number):
-                taken.append(m.span())
+                bisect.insort(taken, m.span())
                 yield Hit(m.start(), m.end(), number, mask(number, 6, 4), PERSONAL,
                           "personal.id_card", SOURCE, VETO, "未打码的身份证号码（校验位有效）")
         for m in _CARD.finditer(text):
             digits = re.sub(r"[ -]", "", m.group(0))
             if 16 <= len(digits) <= 19 and luhn_ok(digits) and not _overlaps(m.span(), taken):
-                taken.append(m.span())
+                bisect.insort(taken, m.span())
                 yield Hit(m.start(), m.end(), m.group(0), mask(digits, 4, 4), PERSONAL,
                           "personal.bank_card", SOURCE, VETO, "未打码的银行卡号（Luhn校验有效）")
         for m in _MOBILE.finditer(text):
@@ -74,4 +75,10 @@ class PersonalCheck:
 
 
 def _overlaps(span: tuple[int, int], taken: list[tuple[int, int]]) -> bool:
-    return any(span[0] < e and s < span[1] for s, e in taken)
+    # taken is sorted; a number is at most ~25 characters, so only neighbours can overlap.
+    i = bisect.bisect_left(taken, (span[0] - 32, 0))
+    while i < len(taken) and taken[i][0] < span[1]:
+        if span[0] < taken[i][1]:
+            return True
+        i += 1
+    return False

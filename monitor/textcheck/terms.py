@@ -157,16 +157,17 @@ class TermCheck:
         covered = _covered(exact)
         # The longest near-miss at a place explains it best (中华人民共合国国务院 is one error).
         near.sort(key=lambda h: (-(h[1] - h[0]), h[0]))
-        kept: list[tuple[int, int]] = []
+        kept: dict[int, int] = {}  # start → end of the near-misses raised
+        longest = max(e - s for s, e, _, _ in near)
         for start, end, word, v in near:
             if all(i in covered for i in range(start, end)):
                 continue
             if v.short and self.ordinary.prose(text, start, end, v):
                 continue
             # Inside a longer near-miss: the same error. Overlapping one: a second error.
-            if any(s <= start and end <= e for s, e in kept):
+            if any(kept.get(s, -1) >= end for s in range(start - longest, start + 1)):
                 continue
-            kept.append((start, end))
+            kept[start] = max(kept.get(start, -1), end)
             t = v.term
             yield Hit(start, end, word, t.term, t.kind, t.rule, t.source, t.line, _HOW[v.how])
 
