@@ -29,9 +29,10 @@ MONITOR = str(Path(sys.executable).with_name("monitor"))
 LISTING_KINDS = ("timeline", "feed")  # the fetches that decide whether a feed account was checked
 UNVERIFIABLE = "未能核验"
 # Faulted nights: a download timeout under the sandbox's stall (yet long enough for the
-# Weibo visitor step's browser, which uses it too), one retry, a short 418 back-off.
-TIMEOUT = 8.0
-STALL = 9.0
+# Weibo visitor step's browser on loopback, which uses it too), one retry, a short 418
+# back-off. Every stalled request costs 2 × TIMEOUT: keep it small.
+TIMEOUT = 4.0
+STALL = 5.0
 FAULTED = {"crawl": {"timeout": TIMEOUT, "retries": 1}, "platforms": {"weibo": {"backoff_418": 0.2}}}
 KINDS = ("418", "500", "captcha", "timeout", "truncated", "layout")
 # Demo accounts enough to cover every channel and every veto / deduction the demo has,

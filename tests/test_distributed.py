@@ -56,12 +56,16 @@ def redis_prefix():
 
 @pytest.fixture
 def posts_server():
-    """Serves a scenario's posts as JSON, split in two halves (two requests per account)."""
+    """Serves a scenario's posts as JSON, split in two halves (two requests per account).
+    ``start(scenario, gate)``: with a ``threading.Event`` every answer waits until it is set,
+    so a test can hold the crawl still at a state it chose."""
     servers = []
 
-    def start(scenario):
+    def start(scenario, gate: Event | None = None):
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                if gate is not None:
+                    gate.wait()
                 parts = urlsplit(self.path)
                 _, _, platform, account_id = parts.path.split("/")
                 half = int(parse_qs(parts.query)["half"][0])
@@ -196,31 +200,57 @@ class _Background:
         return self.result
 
 
+def _victim_keys(client, prefix: str, pid: int, kind: str) -> list[str]:
+    """The worker ``pid``'s crawl child's keys of one kind (hb, processing)."""
+    return [k for k in client.scan_iter(f"{prefix}:run:*:{kind}:*") if f":{pid}/" in k]
+
+
+def _wait_for(condition, coord: "_Background", tmp_path, what: str):
+    """Poll the crawl's own state (Redis, the database) until ``condition()``; no time margin,
+    only a check that the coordinator is still alive (the test's timeout is the limit)."""
+    while not condition():
+        assert coord.thread.is_alive(), f"the crawl ended before {what}\n" + _logs(tmp_path)
+        time.sleep(0.1)
+
+
 def test_three_workers_one_killed_every_account_observed_once_and_posts_match_single_process(
         pg_url, sqlite_url, tmp_path, redis_prefix, posts_server):
-    scenario = ScaleScenario(int(os.environ.get("DIST_N", "1000")), T, seed=7)
-    base = posts_server(scenario)
+    scenario = ScaleScenario(int(os.environ.get("DIST_N", "120")), T, seed=7)
+    # The posts server answers only while the gate is open: the kill lands on a state the
+    # test chose (every worker holding accounts, half the run stored), however slow the
+    # machine and whichever worker started last.
+    gate = Event()
+    base = posts_server(scenario, gate)
     app = _settings(pg_url, tmp_path, redis_prefix)
     total = _import_scale(app, scenario, tmp_path, base)
     assert total == scenario.n
     ctx = _crawl_ctx(app)
-    workers = [_start_worker(tmp_path, pg_url, redis_prefix, n) for n in range(3)]
+    # Answers held at the gate must not time out, however long the other workers take to start.
+    hold = {"MONITOR_CRAWL__TIMEOUT": "900"}
+    workers = [_start_worker(tmp_path, pg_url, redis_prefix, n, hold) for n in range(3)]
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    victim, _ = workers[0]
+
+    def holding(pid):
+        return lambda: any(client.llen(k) for k in _victim_keys(client, redis_prefix, pid, "processing"))
+
     try:
         coord = _Background(distributed_crawl, ctx, TEST_SPIDERS, _spider_settings(base), poll=0.5)
-        # Halfway through, kill one worker and its crawl child with SIGKILL (a machine dying).
-        # Waits on the crawl's own progress (the stored observations), however slow the machine.
-        victim, _ = workers[0]
-        while sum(_observations_per_account(app, ctx.run_id).values()) < total // 2:
-            assert coord.thread.is_alive(), _logs(tmp_path)
-            time.sleep(0.2)
-        client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-        children = [json.loads(client.get(k))["pid"] for k in client.scan_iter(f"{redis_prefix}:run:*:hb:*")
-                    if f":{victim.pid}/" in k]
+        _wait_for(lambda: all(holding(p.pid)() for p, _ in workers), coord, tmp_path, "every worker took accounts")
+        gate.set()
+        _wait_for(lambda: sum(_observations_per_account(app, ctx.run_id).values()) >= total // 2, coord, tmp_path,
+                  "half the accounts were stored")
+        gate.clear()  # hold the run still: the victim keeps the accounts it has in flight
+        _wait_for(holding(victim.pid), coord, tmp_path, "the victim held accounts")
+        # Kill the victim and its crawl child with SIGKILL (a machine dying) while it holds them.
+        children = [json.loads(client.get(k))["pid"] for k in _victim_keys(client, redis_prefix, victim.pid, "hb")]
         assert children, "the victim worker has no crawl child heartbeating"
         for pid in [victim.pid, *children]:
             os.kill(pid, signal.SIGKILL)
+        gate.set()
         counts = coord.join(800)  # a hang guard only: the test's own timeout is the limit
     finally:
+        gate.set()
         _stop_workers(workers)
     per_account = _observations_per_account(app, ctx.run_id)
     assert len(per_account) == total, _logs(tmp_path)
@@ -367,7 +397,7 @@ def test_real_spiders_on_three_workers_match_a_single_process_crawl(
     the same posts as one local process stores."""
     from tests.fixtures.cli_env import flatten_env
 
-    scenario = ScaleScenario(300, T, seed=9)
+    scenario = ScaleScenario(90, T, seed=9)
     srv = sandbox_factory(scenario)
     srv.world.state["weibo"].rate_limit = 10**9  # throughput, not politeness, is under test
     platforms = srv.config_overrides()
