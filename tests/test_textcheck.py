@@ -154,6 +154,10 @@ def test_sensitive_word_is_raised_without_a_suggestion():
     assert (hit.text, hit.suggestion, hit.kind, hit.line) == ("色情服务", None, "敏感内容", "veto.security")
 
 
+def test_reporting_against_a_word_counts_only_within_its_sentence():
+    assert [h.start for h in check_text("严厉打击色情服务。本店提供色情服务")] == [13]
+
+
 @pytest.mark.parametrize("text", [
     "公安机关严厉打击色情服务等违法犯罪活动",  # reported against
     "警方提醒：谨防裸聊诈骗",

@@ -3,6 +3,7 @@ ordinary phrase of the whitelist, nor where the post reports against it (严厉�
 谨防裸聊诈骗): Annex 2 vetoes publishing such content, not warning about it."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -14,6 +15,7 @@ from monitor.textcheck.lists import ListError, Lists
 BEFORE_WINDOW = 12  # characters before a word that a context word may sit in
 AFTER_WINDOW = 8
 _AFTER = "之后"
+_SENTENCE_END = re.compile(r"[。！？；!?;\n]")
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,9 @@ class SensitiveCheck:
         for start, end, w in found:
             if any(s <= start and end <= e for s, e in white):
                 continue
-            before = text[max(0, start - BEFORE_WINDOW):start]
-            after = text[end:end + AFTER_WINDOW]
+            # Within the sentence: 严厉打击色情服务。本店提供色情服务 is not reporting against the second.
+            before = _SENTENCE_END.split(text[max(0, start - BEFORE_WINDOW):start])[-1]
+            after = _SENTENCE_END.split(text[end:end + AFTER_WINDOW])[0]
             if any(c in before for c in self.before) or any(c in after for c in self.after):
                 continue
             yield Hit(start, end, w.word, None, w.kind, w.rule, w.source, w.line, w.category)
