@@ -65,7 +65,7 @@ def test_issue_reply_recheck_close_in_the_workspace(web_client, workspace):
 
     # A re-check whose fetch gives nothing decides nothing: 未能核验, the order stays 已回复.
     with app.session() as s:
-        s.get(Account, workspace.ads).platform = "douyin"  # no spider reads this platform yet
+        s.get(Account, workspace.ads).platform = "other"  # 其他: no spider reads it
     token = csrf_of(insp.get(f"/orders/{mine}").text)
     r = insp.post(f"/orders/{mine}/recheck", data={"csrf_token": token})
     assert r.status_code == 200 and "未能核验" in r.text and "暂不支持自动采集" in r.text
