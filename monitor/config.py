@@ -313,6 +313,16 @@ class TextCheck(_Section):
     extra_lists_dir: str = ""
 
 
+class Interaction(_Section):
+    # Comment sections read per night (issue 25): one request per post, for the newest new
+    # posts of each account, counted in the night's request budget.
+    posts_per_night: int = Field(3, ge=0)  # per account; 0 turns comment reading off
+    comments_per_post: int = Field(20, ge=1)  # top-level comments and replies, page order
+    # Inspectors' interaction tests (私信/留言/评论): a reply is due within this many working
+    # days (Monday–Friday) after the day the test was sent.
+    reply_working_days: int = Field(5, ge=1)
+
+
 SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")
 
 
@@ -364,6 +374,7 @@ class Settings(BaseSettings):
     web: Web = Web()
     orders: Orders = Orders()
     textcheck: TextCheck = TextCheck()
+    interaction: Interaction = Interaction()
 
     @field_validator("database_url")
     @classmethod

@@ -456,3 +456,51 @@ class DiscoveryCandidate(Base):
     decided_at: Mapped[Optional[datetime]] = mapped_column()
     decision_note: Mapped[Optional[str]] = mapped_column(Text)
     account_id: Mapped[Optional[int]] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+
+
+INTERACTION_CHANNELS = ("私信", "留言", "评论")
+
+
+class Comment(Base):
+    """One comment (or reply) read from a post's comment section. ``by_account``: written by
+    the account itself — its reply to the public. Upserted by (post, platform comment id)."""
+
+    __tablename__ = "comments"
+    __table_args__ = (UniqueConstraint("post_id", "platform_comment_id", name="uq_comment_post_pcid"),
+                      Index("ix_comment_account_seen", "account_id", "first_seen_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    platform_comment_id: Mapped[str] = mapped_column(String(200))
+    parent_comment_id: Mapped[Optional[str]] = mapped_column(String(200))  # None: top level
+    user_id: Mapped[Optional[str]] = mapped_column(String(200))
+    user_name: Mapped[Optional[str]] = mapped_column(String(200))
+    by_account: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[Optional[datetime]] = mapped_column()
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    capture_ref: Mapped[Optional[str]] = mapped_column(String(500))  # WARC file#offset
+
+
+class InteractionTest(Base):
+    """A test message an inspector sent to an account (私信/留言/评论) and its reply, if any.
+    Past ``deadline`` without a reply it becomes a suspected veto.no_interaction."""
+
+    __tablename__ = "interaction_tests"
+    __table_args__ = (Index("ix_interaction_account_sent", "account_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(10))  # INTERACTION_CHANNELS
+    sent_at: Mapped[datetime] = mapped_column()
+    text: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)  # last day a reply is in time (inclusive)
+    recorded_by: Mapped[Optional[str]] = mapped_column(String(100))
+    # The inspector's own comment id, where the product can look for a reply under it.
+    platform_comment_id: Mapped[Optional[str]] = mapped_column(String(200))
+    replied_at: Mapped[Optional[datetime]] = mapped_column()
+    reply_text: Mapped[Optional[str]] = mapped_column(Text)
+    reply_source: Mapped[Optional[str]] = mapped_column(String(20))  # inspector, observed
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -80,3 +80,57 @@ def test_every_recent_post_closed_is_a_suspected_veto_one_closed_post_is_not(app
     assert findings(app, one, "veto.no_interaction") == []
     assert findings(app, few, "veto.no_interaction") == []
     assert findings(app, failed, "veto.no_interaction") == []
+
+
+def test_reply_deadline_counts_working_days():
+    from datetime import date
+
+    from monitor.interaction import reply_deadline
+
+    assert reply_deadline(date(2026, 11, 18), 5) == date(2026, 11, 25)  # Wed → next Wed
+    assert reply_deadline(date(2026, 11, 20), 5) == date(2026, 11, 27)  # Fri → next Fri
+    assert reply_deadline(date(2026, 11, 21), 1) == date(2026, 11, 23)  # Sat → Mon
+
+
+def test_interaction_tests_from_the_cli_to_the_review_queue(run_cli, tmp_path):
+    from tests.fixtures.core import make_app
+    from tests.fixtures.histories import History
+
+    db = tmp_path / "m.db"
+    env = {"MONITOR_DATABASE_URL": f"sqlite:///{db}", "MONITOR_EVIDENCE_DIR": str(tmp_path / "ev"), "COLUMNS": "200"}
+    assert run_cli("init", env=env).exit_code == 0
+    app = make_app(f"sqlite:///{db}", tmp_path)
+    h = History(app)
+    silent = h.account(name="海安发布", platform_id="1001")
+    answered = h.account(name="如皋发布", platform_id="1002")
+    late = h.account(name="启东发布", platform_id="1003")
+    r = run_cli("interaction", "add", "海安发布", "--channel", "私信", "--sent", "2026-11-13 10:00",
+                "--text", "请问社保卡补办需要哪些材料？", "--by", "张检查", env=env)
+    assert r.exit_code == 0, r.stderr
+    assert "应于2026-11-20前回复" in r.stdout
+    assert run_cli("interaction", "add", "1002", "--channel", "留言", "--sent", "2026-11-13",
+                   "--text", "咨询公积金", env=env).exit_code == 0
+    assert run_cli("interaction", "add", "1003", "--channel", "评论", "--sent", "2026-11-13",
+                   "--text", "咨询户籍", env=env).exit_code == 0
+    bad = run_cli("interaction", "add", "1001", "--channel", "电话", "--sent", "2026-11-13", "--text", "x", env=env)
+    assert bad.exit_code == 2 and "--channel must be one of 私信|留言|评论" in bad.stderr and "Traceback" not in bad.stderr
+    bad = run_cli("interaction", "add", "9999", "--channel", "私信", "--sent", "2026-11-13", "--text", "x", env=env)
+    assert bad.exit_code == 2 and "ACCOUNT" in bad.stderr
+    bad = run_cli("interaction", "add", "1001", "--channel", "私信", "--sent", "昨天", "--text", "x", env=env)
+    assert bad.exit_code == 2 and "--sent" in bad.stderr
+    assert run_cli("interaction", "reply", "2", "--replied", "2026-11-17 15:00", "--text", "您好，请携带身份证…",
+                   env=env).exit_code == 0
+    assert run_cli("interaction", "reply", "3", "--replied", "2026-11-24", env=env).exit_code == 0
+    r = run_cli("interaction", "list", "--format", "json", "--at", "2026-11-25T02:00", env=env)
+    states = {t["account"]: t["state"] for t in json.loads(r.stdout)}
+    assert states == {"海安发布": "overdue", "如皋发布": "replied_in_time", "启东发布": "replied_late"}
+    r = run_cli("interaction", "list", "--at", "2026-11-25T02:00", env=env)
+    assert "逾期未回复" in r.stdout and "按期回复" in r.stdout
+
+    run_detection(app, T)
+    (f,) = findings(app, silent, "veto.no_interaction")
+    assert f.state == "suspected" and f.case_key == "test:1"
+    assert "通过私信发送测试“请问社保卡补办需要哪些材料？”，应于2026-11-20前回复，截至检查时未回复" in facts_text(f.facts, TZ)
+    assert findings(app, answered, "veto.no_interaction") == []
+    (f,) = findings(app, late, "veto.no_interaction")
+    assert "2026年11月24日 00:00才回复" in facts_text(f.facts, TZ)

@@ -25,7 +25,7 @@ from monitor.detectors.coverage import (
 )
 from monitor.rules import Parameters, RuleSet
 from monitor.timeutil import complete_weeks_before
-from storage.models import Account, Post
+from storage.models import Account, InteractionTest, Post
 
 
 @dataclass
@@ -179,4 +179,13 @@ class Context:
         for row in self.session.execute(q):
             if isinstance((row.details or {}).get("comments"), dict):
                 out[row.account_id].append(row)
+        return out
+
+    @cached_property
+    def interaction_tests(self) -> dict[int, list]:
+        """Inspectors' interaction tests sent before T, per account."""
+        out: dict[int, list] = defaultdict(list)
+        for t in self.session.scalars(select(InteractionTest).where(InteractionTest.sent_at <= self.at)
+                                      .order_by(InteractionTest.sent_at)):
+            out[t.account_id].append(t)
         return out
