@@ -402,3 +402,22 @@ def test_refused_searches_end_unverified_and_a_walled_page_two_keeps_page_one():
         assert item.outcome in ("blocked", "error") and item.reason.startswith(code + ":"), (status, item.reason)
         assert item.users == [] and item.pages == 0
     assert unit.requests == 1
+
+
+def test_weekly_job_waits_for_a_running_cycle_and_then_gives_up(app, tmp_path, monkeypatch):
+    import schedules.jobs as jobs
+    from monitor.cycle.lock import DatabaseLock
+
+    config = tmp_path / "monitor.toml"
+    config.write_text(f'database_url = "{app.settings.database_url}"\n', encoding="utf-8")
+    waits = []
+    monkeypatch.setattr(jobs, "DISCOVERY_PATIENCE_S", 120)
+    monkeypatch.setattr(jobs.STOP, "wait", lambda seconds: waits.append(seconds))  # no real sleeping
+    lock = DatabaseLock(app.engine, "cycle").acquire()  # a nightly cycle holds the database
+    try:
+        assert jobs.weekly_discovery(str(config)) == "busy"
+    finally:
+        lock.release()
+    assert waits == [jobs.DISCOVERY_POLL_S] * 2  # polled for the patience, then skipped the week
+    with app.session() as s:
+        assert s.scalar(select(Run.id).where(Run.kind == "discover")) is None  # nothing ran, nothing half-done
