@@ -193,3 +193,19 @@ def test_reply_with_attachments_then_annex3_figures(app, tmp_path):
         fig = order_figures(s, period, date(2026, 12, 9), app.tz)
         assert fig["by_host_unit"] == [{"host_unit": "中共南通市委宣传部", "orders": 1, "rectified_in_time": 1,
                                         "overdue": 0, "open": 0, "deduction": 0}]
+
+
+def test_overdue_orders_are_in_the_reports_annex3_section(app, tmp_path):
+    """The nightly report's 附件3 part counts an order past its deadline as 通报整改, 扣10分,
+    against the 考核对象 (the account's 属地 南通市), at most 10 however many orders."""
+    from monitor.reports import write_report
+
+    _silent_and_ads(app)
+    _issue(app, on=date(2026, 11, 10))  # deadline 2026-11-20, before T: overdue at T
+    paths = write_report(app, T, tmp_path / "report")
+    html = paths["html"].read_text(encoding="utf-8")
+    assert "通报整改" in html and "整改期限2026年11月20日，逾期未整改或整改不到位（逾期）" in html
+    assert "南通市 通报整改−10" in html
+    from openpyxl import load_workbook
+    cells = [c.value for row in load_workbook(paths["xlsx"])["附件3监管"].iter_rows() for c in row]
+    assert "通报整改" in cells

@@ -3,6 +3,7 @@ line and points, deductions per 考核对象, open candidates (unregistered / �
 the last discovery pass could not check (未能核验)."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,9 +17,16 @@ from monitor.reports.wording import ANNEX3_LINES, fmt_time
 from monitor.rules.loader import Lexicon
 
 
-def annex3_section(session: Session, lexicon: Lexicon, tz: ZoneInfo, unit: str | None = None) -> dict[str, Any]:
-    """``unit``: only that 主办单位's part (a unit user's view)."""
+def annex3_section(session: Session, lexicon: Lexicon, tz: ZoneInfo, unit: str | None = None,
+                   today: date | None = None) -> dict[str, Any]:
+    """``unit``: only that 主办单位's part (a unit user's view). ``today`` decides which
+    rectification orders are overdue (default: today in ``tz``)."""
+    from datetime import datetime
+
+    from monitor.orders.figures import rectification_findings
+
     found = annex3_findings(session, lexicon, unit)
+    found += rectification_findings(session, today or datetime.now(tz).date(), tz, unit)
     cands = [c for c in open_candidates(session) if unit is None or c.matched_unit == unit]
     run = last_pass(session, "weibo")
     counts = (run.counts or {}) if run is not None else {}

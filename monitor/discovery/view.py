@@ -55,6 +55,11 @@ def finding_row(f: Annex3Finding, tz: ZoneInfo) -> dict[str, str]:
                 + (f"，认证信息：{f.facts['verification_text']}" if f.facts.get("verification_text") else "")
                 + (f"，最近发布：{fmt_time(f.facts['latest_post_at'], tz, with_zone=False)}"
                    if f.facts.get("latest_post_at") else ""))
+    elif f.code == "annex3.rectification":
+        a, x = f.accounts[0], f.facts
+        fact = (f"{f.host_unit}的{f.platform}账号「{a['name']}」（{a['platform_id']}）：整改单{x['order_id']}"
+                f"（通报{x['doc_number']}，{x['issued_on_zh']}下发）整改期限{x['deadline_zh']}，逾期未整改或整改不到位"
+                f"（{x['state_zh']}）")
     else:
         fact = f"{f.host_unit}在不同平台的账号名称不一致：" + "；".join(
             f"{label}「{'、'.join(names)}」" for label, names in (f.facts.get("names") or {}).items())

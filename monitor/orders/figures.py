@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from monitor.orders.states import CLOSED
+from monitor.orders.states import CLOSED, effective_state
 from monitor.reports.period import Period
+from monitor.reports.wording import ANNEX3_LINES, ORDER_STATE_ZH, fmt_date, platform_zh
 from storage.models import RectificationOrder
 
 DEDUCTION = 10  # Annex 3 扣分指标「通报整改」
@@ -58,3 +59,28 @@ def order_figures(s: Session, period: Period, today: date, tz: ZoneInfo) -> dict
         "by_district": [{"district": k, **_tally(v, today, tz)} for k, v in sorted(by_district.items())],
         "by_host_unit": [{"host_unit": k, **_tally(v, today, tz)} for k, v in sorted(by_host.items())],
     }
+
+
+def rectification_findings(s: Session, today: date, tz: ZoneInfo, unit: str | None = None) -> list:
+    """The report's Annex 3 section: one 通报整改 finding per order of this year that passed its
+    deadline without being rectified in time (10 points, capped at 10 per 考核对象 there)."""
+    from monitor.discovery.annex3 import Annex3Finding, _acc
+
+    q = (select(RectificationOrder)
+         .options(joinedload(RectificationOrder.account), joinedload(RectificationOrder.tongbao),
+                  selectinload(RectificationOrder.replies))
+         .where(RectificationOrder.deadline >= date(today.year, 1, 1), RectificationOrder.deadline < today)
+         .order_by(RectificationOrder.id))
+    points = ANNEX3_LINES["annex3.rectification"][2]
+    out = []
+    for o in s.scalars(q):
+        a = o.account
+        if (unit is not None and a.host_unit != unit) or order_class(o, today, tz) != "overdue":
+            continue
+        out.append(Annex3Finding(
+            "annex3.rectification", a.host_unit, a.district, platform_zh(a.platform, a.wechat_kind),
+            [_acc(a)],
+            points, "auto", facts={"order_id": o.id, "doc_number": o.tongbao.doc_number,
+                                   "issued_on_zh": fmt_date(o.issued_on), "deadline_zh": fmt_date(o.deadline),
+                                   "state_zh": ORDER_STATE_ZH[effective_state(o, today)]}))
+    return out

@@ -97,7 +97,7 @@ def load(app: App, at: datetime, account_ids: set[int] | None = None) -> ReportD
         if account_ids is None:
             from monitor.discovery.section import annex3_section
 
-            annex3 = annex3_section(s, rules.lexicon, app.tz)
+            annex3 = annex3_section(s, rules.lexicon, app.tz, today=at.astimezone(app.tz).date())
         for r in reports.values():
             s.expunge(r.card)  # keep account/card/finding attributes readable after the session
         s.expunge_all()

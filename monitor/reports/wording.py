@@ -369,6 +369,7 @@ def lifecycle_notes(account: Account, at: datetime, period_start: datetime, tz: 
 ANNEX3_LINES: dict[str, tuple[str, str, int, int]] = {
     "annex3.consolidation": ("集约整合", "出现一个单位在同一平台开设业务相近、功能相似的政务新媒体账号，每发现一起，扣5分。（上限为10分）", 5, 10),
     "annex3.scope": ("监管范围", "对本地、本部门、本单位的政务新媒体应纳入而未纳入监管范围的，每发现一个，扣5分。", 5, 10),
+    "annex3.rectification": ("通报整改", "通报公开之日起10日内对问题仍未整改，或整改不到位的，扣10分。", 10, 10),
     "annex3.name_consistency": ("名称一致（第十四条）", "主办单位在不同平台上开设的政务新媒体名称原则上应保持一致。附件3无对应扣分项，仅作提示。", 0, 0),
 }
 CANDIDATE_KIND_ZH = {"unregistered": "疑似未纳入监管的政务账号", "impostor": "疑似仿冒账号（名称含单位名称，无机构认证）"}
