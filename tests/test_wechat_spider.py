@@ -3,6 +3,7 @@ Scrapy) against the sandbox, then the database — feeds in every shape, the agg
 trap, a feed answering 500, articles behind the captcha, and incremental nights."""
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from monitor.crawl import run_crawl
 from monitor.registry import UrlBases, read_registry, upsert_accounts
-from monitor.sandbox import Scenario
+from monitor.sandbox import Faults, SandboxServer, Scenario, World
 from monitor.sandbox.registry import feed_url
 from storage.models import Account, Observation, Post
 from tests.fixtures.core import T, make_app
@@ -154,17 +155,23 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def cases(sandbox_factory, sqlite_url, tmp_path):
+@pytest.fixture(scope="module")
+def cases(tmp_path_factory, sqlite_template):
+    """One crawl of every case, read by the tests below (none of them writes)."""
     sc = Scenario([{"platform": "wechat", "id": biz, "name": name, "subject": f"{name}主办单位", **extra,
                     "posts": posts} for biz, name, _, extra, posts in CASES], at=T)
-    srv = sandbox_factory(sc)
-    app = make_app(sqlite_url, tmp_path, **srv.config_overrides(), crawl=CRAWL)
-    with app.session() as s:
-        for biz, name, feed, extra, _ in CASES:
-            s.add(_account(srv.url, biz, name, feed, extra.get("kind", "订阅号")))
-    crawl(app)
-    return srv, by_name(app)
+    tmp = tmp_path_factory.mktemp("wechat-cases")
+    shutil.copyfile(sqlite_template, tmp / "monitor.db")
+    srv = SandboxServer(World(sc, Faults())).start()
+    try:
+        app = make_app(f"sqlite:///{tmp / 'monitor.db'}", tmp, **srv.config_overrides(), crawl=CRAWL)
+        with app.session() as s:
+            for biz, name, feed, extra, _ in CASES:
+                s.add(_account(srv.url, biz, name, feed, extra.get("kind", "订阅号")))
+        crawl(app)
+        yield srv, by_name(app)
+    finally:
+        srv.stop()
 
 
 def test_we_mp_rss_feed_articles_are_dated_by_their_pages(cases):

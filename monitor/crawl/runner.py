@@ -129,17 +129,23 @@ def _secrets(app: App) -> set[str]:
 
 
 def stop_child(proc: subprocess.Popen, grace: float = STOP_GRACE) -> str:
-    """Stop the child's whole process group: SIGTERM (Scrapy closes its spiders), SIGKILL
-    after ``grace`` seconds. Returns what was done, in words."""
+    """Stop the child, then its whole process group: SIGTERM to the child alone (Scrapy
+    closes its spiders, Playwright its browsers, which then clean up their temporary
+    folders — a SIGTERM of their own races that), SIGKILL to whatever of the group is left
+    once it has gone or after ``grace`` seconds. Returns what was done, in words."""
     if proc.poll() is not None:
         return f"had already exited ({proc.returncode})"
+    deadline = time.monotonic() + grace
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.kill(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
         return "had already exited"
     try:
         proc.wait(timeout=grace)
         how = "stopped (SIGTERM)"
+        # Browsers closing after the child: a moment to finish, within the same grace.
+        while _group_alive(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
     except subprocess.TimeoutExpired:
         how = f"killed (SIGKILL after {grace:g} s)"
     except KeyboardInterrupt:  # a second Ctrl-C: no more patience
@@ -150,3 +156,13 @@ def stop_child(proc: subprocess.Popen, grace: float = STOP_GRACE) -> str:
         pass
     proc.wait()
     return how
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -303,7 +303,8 @@ class SandboxServer:
         self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self._loop)
         try:
-            self._runner = web.AppRunner(build_app(self.world), access_log=None)
+            # Stalled and hanging answers (fault modes) are cut at stop, not waited for.
+            self._runner = web.AppRunner(build_app(self.world), access_log=None, shutdown_timeout=0.5)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, self.host, self.port)
             self._loop.run_until_complete(site.start())
