@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
 
+# Longest post text stored (characters): a whole government article fits many times over; a
+# hostile page cannot fill the database. A longer text is cut and the cut noted in details.
+TEXT_LIMIT = 100_000
+
 
 @dataclass
 class PostItem:
@@ -17,6 +21,8 @@ class PostItem:
     pinned: bool = False
     title: Optional[str] = None
     text: Optional[str] = None
+    # Where ``text`` came from (storage.models.TEXT_SOURCES); None when there is no text.
+    text_source: Optional[str] = None
     url: Optional[str] = None
     time_source: str = "api"  # api, article, feed
     ad_signals: list[Any] = field(default_factory=list)

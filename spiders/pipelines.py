@@ -3,7 +3,9 @@
 Posts, profile facts and app checks are buffered per account and written, with the
 account's ObservationItem, in one transaction. Posts are upserted by (account, platform post id)
 with INSERT … ON CONFLICT, so re-crawling never duplicates and two workers writing the
-same post at once cannot collide. Every value goes through ``storage.fit`` first (NULs
+same post at once cannot collide. A full body already stored (``Post.text_source`` in
+``FULL_TEXT_SOURCES``: a Weibo long text, an article's ``#js_content``) is never replaced by a
+partial one (a card cut at 全文, a feed description), so a body is fetched once. Every value goes through ``storage.fit`` first (NULs
 dropped, over-long text cut and noted), so PostgreSQL stores what SQLite stores; a write that
 still fails is recorded as that account's failed observation (``storage_write_failed``), which
 the operator is alerted about, never a silent gap.
@@ -16,19 +18,21 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, case, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from spiders.items import AppCheckItem, ObservationItem, PostItem, ProfileItem
+from spiders.items import TEXT_LIMIT, AppCheckItem, ObservationItem, PostItem, ProfileItem
 from storage.db import make_engine, session_scope
 from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
-from storage.models import Account, AppCheck, Observation, Post
+from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Observation, Post
+from storage.texts import text_sha
 
 log = logging.getLogger(__name__)
 
-_POST_UPDATABLE = ("published_at", "kind", "pinned", "title", "text", "url", "time_source",
-                   "ad_signals", "state", "details", "last_seen_at")
+_POST_UPDATABLE = ("published_at", "kind", "pinned", "url", "time_source", "state", "details", "last_seen_at")
+# Columns that come from the body: kept as stored when tonight's body is weaker than it.
+_POST_BODY = ("title", "text", "text_source", "text_sha", "ad_signals")
 
 
 class StoragePipeline:
@@ -118,8 +122,13 @@ def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
     # One post id may appear twice in one crawl (pinned and in the timeline): keep the last.
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for p in posts:
-        row = fit_with_note(Post.__table__, dataclasses.asdict(p))
-        row.update(first_seen_at=seen_at, last_seen_at=seen_at, gone_at=None)
+        values = dataclasses.asdict(p)
+        if values["text"] and len(values["text"]) > TEXT_LIMIT:
+            cut = {**(values["details"].get(CUT_KEY) or {}), "text": len(values["text"])}
+            values.update(text=values["text"][:TEXT_LIMIT], details={**values["details"], CUT_KEY: cut})
+        row = fit_with_note(Post.__table__, values)
+        row.update(first_seen_at=seen_at, last_seen_at=seen_at, gone_at=None,
+                   text_sha=text_sha(row["title"], row["text"]))
         prev = rows.get((p.account_id, p.platform_post_id))
         if prev is not None:
             row["pinned"] = row["pinned"] or prev["pinned"]
@@ -134,9 +143,15 @@ def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
 def _upsert_statement(dialect: str):
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = insert(Post)
+    new, old = stmt.excluded, Post.__table__.c
+    # Constants inline: an IN list would be an "expanding" parameter, which executemany refuses.
+    full = lambda col: or_(*(col == literal_column(f"'{v}'") for v in FULL_TEXT_SOURCES))  # noqa: E731
+    weaker = or_(and_(full(old.text_source), or_(new.text_source.is_(None), ~full(new.text_source))),
+                 and_(old.text_source.is_not(None), new.text_source.is_(None)))
     return stmt.on_conflict_do_update(
         index_elements=["account_id", "platform_post_id"],
-        set_={**{c: getattr(stmt.excluded, c) for c in _POST_UPDATABLE}, "gone_at": None},
+        set_={**{c: getattr(new, c) for c in _POST_UPDATABLE},
+              **{c: case((weaker, old[c]), else_=new[c]) for c in _POST_BODY}, "gone_at": None},
     )
 
 

@@ -35,6 +35,12 @@ OUTCOMES = ("ok", "not_found", "blocked", "error")
 POST_KINDS = ("original", "repost", "unknown")
 APP_OUTCOMES = ("ok", "fail", "not_listed", "unknown")
 FINDING_STATES = ("auto", "suspected", "confirmed", "dismissed")
+# Where a post's stored text came from. A full body is never replaced by a partial one
+# (spiders/pipelines.py), and is never fetched again.
+FULL_TEXT_SOURCES = ("card", "extend", "js_content", "share")  # whole Weibo card, statuses/extend,
+# the article's #js_content, a 图片/文本分享's own text
+PARTIAL_TEXT_SOURCES = ("card_truncated", "feed")  # a Weibo card cut at 全文, a feed's description
+TEXT_SOURCES = FULL_TEXT_SOURCES + PARTIAL_TEXT_SOURCES
 VERDICTS = ("合格", "不合格", "未能核验")
 
 
@@ -154,6 +160,10 @@ class Post(Base):
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)
     title: Mapped[Optional[str]] = mapped_column(String(500))
     text: Mapped[Optional[str]] = mapped_column(Text)
+    text_source: Mapped[Optional[str]] = mapped_column(String(20))  # one of TEXT_SOURCES
+    # SHA-256 of title and text as stored (storage.texts.text_sha): the text check runs again
+    # only when this changes.
+    text_sha: Mapped[Optional[str]] = mapped_column(String(64))
     url: Mapped[Optional[str]] = mapped_column(String(2000))
     ad_signals: Mapped[list[Any]] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(30), default="ok")  # ok, deleted, violation …
@@ -163,6 +173,21 @@ class Post(Base):
     gone_at: Mapped[Optional[datetime]] = mapped_column()
 
     account: Mapped[Account] = relationship(back_populates="posts")
+
+
+class TextCheck(Base):
+    """The text check of one post: which text (``text_sha``) was checked with which word
+    lists (``version``), and the hits (``monitor.textcheck.Hit.as_dict()`` plus the field).
+    Detection turns the hits of the check period's posts into suspected findings."""
+
+    __tablename__ = "text_checks"
+
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True)
+    text_sha: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column()
+    hit_count: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    hits: Mapped[list[Any]] = mapped_column(default=list)
 
 
 class AppCheck(Base):

@@ -64,7 +64,7 @@ def test_demo_accounts_each_feed_shape_and_the_aggregator_trap(sandbox, demo_app
     acc, [obs], posts = got["南通教育"]
     assert (obs.outcome, obs.kind, obs.details["feed_kind"]) == ("ok", "feed", "wewe-rss")
     assert [p.published_at for p in posts] == own_times("MzA5MDAwMDAwMQ==", 10)
-    assert {(p.time_source, p.kind, p.state) for p in posts} == {("article", "original", "ok")}
+    assert {(p.time_source, p.kind, p.state, p.text_source) for p in posts} == {("article", "original", "ok", "js_content")}
     assert obs.covered_from == posts[-1].published_at and obs.exhaustive is False
     assert obs.capture_ref and obs.request_count == 1 + 10 + 1  # feed, articles, aboutbiz
     assert (acc.observed_verified, acc.observed_verified_reason) == (True, "南通市教育局")
@@ -99,7 +99,8 @@ def test_demo_accounts_each_feed_shape_and_the_aggregator_trap(sandbox, demo_app
     assert len(paths) == len(set(paths)) == 10 + 4 + 3 + 10 + 10
     acc, [obs], posts = got["通州文旅"]  # 图片分享 posts: read like articles, dated by window.ct
     assert obs.outcome == "ok" and len(posts) == 10
-    assert {(p.time_source, p.state, p.details["time_field"]) for p in posts} == {("article", "ok", "window.ct")}
+    assert {(p.time_source, p.state, p.details["time_field"], p.text_source) for p in posts} == {
+        ("article", "ok", "window.ct", "share")}
     acc, [obs], posts = got["南通住建"]  # its wewe-rss lost its login: the feed proves nothing
     assert (obs.outcome, obs.details["feed_service"]["state"]) == ("error", "stale")
     assert obs.reason.startswith("feed_stale: 订阅源停止同步 since ") and len(posts) == 10

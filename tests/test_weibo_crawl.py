@@ -67,6 +67,8 @@ def test_demo_accounts_first_night_then_steady_state(sandbox, demo_registry, db_
         assert [p.pinned for p in stored].count(True) == 1
         long_post = next(p for p in stored if "营商环境条例" in (p.text or ""))
         assert "以下为重点条款解读" in long_post.text  # read in full through statuses/extend
+        assert long_post.text_source == "extend" and long_post.text_sha
+        assert {p.text_source for p in stored if p is not long_post} == {"card"}
         acc = s.scalars(select(Account).where(Account.platform_id == "1000000001")).one()
         assert acc.observed_name == "南通发布" and acc.observed_verified is True
         assert acc.observed_verified_reason == "南通市人民政府新闻办公室官方微博"
@@ -101,11 +103,14 @@ def test_demo_accounts_first_night_then_steady_state(sandbox, demo_registry, db_
         assert latest_obs(s, "1000000002").details["pages"] == 1  # one page reaches past the window
         total_posts = s.query(Post).count()
         first_seen = {a: latest_obs(s, a).observed_at for a in ("1000000001",)}
+    long_posts = sum(1 for a in scenario.accounts("weibo") if not a.get("blocked") for p in a.posts if p.long)
+    assert sandbox.world.count(path_prefix="/weibo/statuses/extend") == long_posts  # each body once
 
     # Second night, same T: profiles are fresh, timelines stop at the stored posts.
     sandbox.world.clear_log()
     crawl(app)
     per_account = sandbox.world.per_account("weibo")
+    assert sandbox.world.count(path_prefix="/weibo/statuses/extend") == 0  # bodies stored are not asked again
     retries = app.settings.crawl.retries
     for n in range(1, 11):
         uid = f"10000000{n:02d}"

@@ -43,10 +43,10 @@ def test_real_timeline_pinned_repost_long_posts(real_fixtures):
 
     long_post = next(p for p in page.posts if p.id == "4649031014551911")
     assert long_post.truncated and long_post.text.endswith("全文")
-    # Only hashtag links and no ad words are visible: no statuses/extend request for it.
-    assert not long_post.needs_long_text
-    # The pinned post is truncated and links out through t.cn: worth reading in full.
-    assert pinned.needs_long_text
+    # Cut at 全文: its full text (for the text check and the ads detector) is read once.
+    assert long_post.needs_long_text and long_post.text_source == "card_truncated"
+    assert [p.id for p in page.posts if p.needs_long_text] == [p.id for p in page.posts if p.truncated]
+    assert next(p for p in page.posts if not p.truncated).text_source == "card"
     assert page.posts[1].published_at == datetime(2021, 6, 17, 16, 0, 11, tzinfo=TZ)
     assert all(p.published_at.utcoffset() == timedelta(hours=8) for p in page.posts)
 

@@ -1,7 +1,8 @@
 """WeChat official accounts: the 订阅源 gives the list, the article pages give the truth.
 
 Per account and night: the feed (one request), each article link not seen before (one
-request each, never again once it has a trustworthy time or a final state), and at most
+request each, never again once its body is stored — ``#js_content`` or a share's own text —
+or it is in a final state), and at most
 weekly the ``mp/aboutbiz`` page for 认证主体. Everything ends in exactly one
 ObservationItem (kind ``feed``) per account, written with the account's posts and profile.
 小程序 are not crawled here: they are judged on availability, not on posting.
@@ -39,17 +40,24 @@ from spiders.wechat.services import (
 from spiders.wechat.timing import ItemTime, choose_time, feed_verdict
 from spiders.wechat.urls import ArticleRef, aboutbiz_url, looks_like_biz, normalise_article_url
 from storage.db import make_engine, session_scope
-from storage.models import Account, Post
+from storage.models import FULL_TEXT_SOURCES, Account, Post
 
 # Post states that will not change on a refetch: the page is not fetched again.
 FINAL_STATES = {"deleted", "violation", "account_banned", "account_closed", "bad_url"}
-TEXT_LIMIT = 5000
 
 
 @dataclass
 class _Stored:
     published_at: datetime | None
     state: str
+    text_source: str | None = None
+
+    @property
+    def done(self) -> bool:
+        """Nothing more to learn from the page: its time and body are stored, or it is gone.
+        A post known only from the feed (the page answered a captcha, an error …) is asked
+        for again while it stays in the feed."""
+        return self.state in FINAL_STATES or (self.published_at is not None and self.text_source in FULL_TEXT_SOURCES)
 
 
 @dataclass
@@ -122,12 +130,13 @@ class WechatSpider(AccountSpider):
         engine = make_engine(self.settings.get("MONITOR_DATABASE_URL"))
         try:
             with session_scope(engine) as s:
-                rows = s.execute(select(Post.account_id, Post.platform_post_id, Post.published_at, Post.state)
+                rows = s.execute(select(Post.account_id, Post.platform_post_id, Post.published_at, Post.state,
+                                        Post.text_source)
                                  .join(Account, Account.id == Post.account_id)
                                  .where(Account.platform == "wechat"))
-                for aid, ppid, published, state in rows:
+                for aid, ppid, published, state, source in rows:
                     if aid in out:
-                        out[aid][ppid] = _Stored(published, state)
+                        out[aid][ppid] = _Stored(published, state, source)
         finally:
             engine.dispose()
         return out
@@ -341,7 +350,7 @@ class WechatSpider(AccountSpider):
             seen.add(ref.post_id)
             item = _Item(entry, ref, run.stored.get(ref.post_id))
             run.items.append(item)
-            if item.stored and (item.stored.published_at is not None or item.stored.state in FINAL_STATES):
+            if item.stored and item.stored.done:
                 continue
             if limit is not None and len(requests) >= limit:
                 item.failure = "deferred to a later night (night plan)"
@@ -469,10 +478,12 @@ class WechatSpider(AccountSpider):
                     "author": page.author, "kind_evidence": page.kind_evidence}.items() if v})
                 if page.comment_enabled is not None:
                     details["comments"] = {"closed": not page.comment_enabled, "source": "comment_enabled"}
+            # The page's body when it was read; else what the feed says of the article.
+            text, text_source = (page.text or "", page.text_source) if ok else (item.entry.summary, "feed")
             posts.append(PostItem(
                 account_id=run.account.id, platform_post_id=item.ref.post_id, published_at=when,
                 kind=page.kind if ok else "unknown", title=(page.title if ok and page.title else item.entry.title),
-                text=(page.text or "")[:TEXT_LIMIT] if ok else None, url=item.ref.url,
+                text=text, text_source=text_source if text is not None else None, url=item.ref.url,
                 time_source=source if when else "none", ad_signals=page.ad_signals if ok else [],
                 state=state, details=details))
         return posts, times

@@ -7,8 +7,12 @@ Per account and night:
    cursor the site gives — ``cardlistInfo.since_id``, or ``cardlistInfo.page`` (the 107603
    route answers that way since 2025, with no ``since_id``); ``230413UID&page=N`` is the
    second route when the first one answers the placeholder or a layout we do not know.
-3. ``/statuses/extend?id=`` (the older ``/api/statuses/extend`` as fallback) only for new
-   truncated posts whose visible part hints at an ad or carries an outside link.
+3. ``/statuses/extend?id=`` (the older ``/api/statuses/extend`` as fallback) for every
+   truncated post (``isLongText``, a 全文 link) whose full text is not stored yet, newest
+   first, at most ``WEIBO_LONG_TEXTS_PER_NIGHT`` per account: a body is read once, so a
+   steady night asks only for tonight's new long posts. The post records where its text
+   came from (``text_source``: ``card``, ``extend``, or ``card_truncated`` when the long text
+   could not be read — then a later night reads it).
 
 Paging stops at the first non-pinned post older than the check window (the
 ``MONITOR_CHECK_WEEKS`` complete weeks before T), or — when earlier successful observations
@@ -65,7 +69,7 @@ from spiders.weibo.errors import LayoutError
 from spiders.weibo.payload import classify
 from spiders.weibo.profile import WeiboProfile, parse_profile
 from storage.db import make_engine, session_scope
-from storage.models import Observation, Post
+from storage.models import FULL_TEXT_SOURCES, Observation, Post
 
 
 # ``ok:0 访问频次过高`` (HTTP 200) is retried this many times after a growing pause, as
@@ -81,6 +85,7 @@ class _Stored:
     prev_ok_from: Optional[datetime] = None
     prev_exhaustive: bool = False
     prev_partial: bool = False  # the last ok observation had later pages refused
+    full_bodies: set[str] = field(default_factory=set)  # recent posts stored with their full text
 
 
 @dataclass
@@ -157,6 +162,14 @@ class WeiboSpider(AccountSpider):
                     st = out[aid]
                     st.prev_ok_at, st.prev_ok_from, st.prev_exhaustive = at, cov, bool(exh)
                     st.prev_partial = bool((details or {}).get("partial") or (details or {}).get("deeper_pages_refused"))
+                # Paging reaches back to the window and at most a page beyond it; pinned
+                # posts may be of any age.
+                recent = self.window_start() - timedelta(days=self.settings.getint("WEIBO_FULL_TEXT_LOOKBACK_DAYS", 30))
+                for aid, ppid in s.execute(
+                        select(Post.account_id, Post.platform_post_id)
+                        .where(Post.account_id.in_(account_ids), Post.text_source.in_(FULL_TEXT_SOURCES),
+                               (Post.published_at >= recent) | Post.pinned.is_(True))):
+                    out[aid].full_bodies.add(ppid)
         finally:
             engine.dispose()
         return out
@@ -402,9 +415,12 @@ class WeiboSpider(AccountSpider):
         yield from self._after_paging(run)
 
     def _after_paging(self, run: _Run) -> Iterator[Any]:
-        newest_known = run.stored.newest_at
-        run.long_queue = [p.id for p in run.posts.values()
-                          if p.needs_long_text and (newest_known is None or p.published_at > newest_known)]
+        wanted = sorted((p for p in run.posts.values() if p.needs_long_text and p.id not in run.stored.full_bodies),
+                        key=lambda p: p.published_at, reverse=True)
+        limit = self.settings.getint("WEIBO_LONG_TEXTS_PER_NIGHT", 50)
+        run.long_queue = [p.id for p in wanted[:limit]]
+        if len(wanted) > limit:
+            run.notes.append(f"{len(wanted) - limit} long texts left for a later night (WEIBO_LONG_TEXTS_PER_NIGHT)")
         yield from self._next_long_or_finish(run)
 
     LONG_TEXT_PATHS = ("/statuses/extend", "/api/statuses/extend")  # the newer one first
@@ -434,6 +450,7 @@ class WeiboSpider(AccountSpider):
             post.text_html = full
             post.text = plain_text(full)
             post.truncated = False
+            post.text_source = "extend"
         except Exception as exc:
             yield from self._long_failed(run, response.meta, str(exc))
             return
@@ -476,7 +493,8 @@ class WeiboSpider(AccountSpider):
         posts = [
             PostItem(
                 account_id=run.account_id, platform_post_id=post.id, published_at=post.published_at,
-                kind=post.kind, pinned=post.pinned, title=post.text[:60] or None, text=post.text[:2000],
+                kind=post.kind, pinned=post.pinned, title=post.text[:60] or None, text=post.text,
+                text_source=post.text_source if post.text else None,
                 url=f"{self.base}/status/{post.bid or post.id}", time_source="api", ad_signals=post.ad_signals,
                 details={"created_at": post.created_at, "time_precision": post.time_precision,
                          "truncated": post.truncated, **({"retweeted": post.retweeted} if post.retweeted else {}),

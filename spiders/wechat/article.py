@@ -109,6 +109,7 @@ class ArticlePage:
     show_type: str | None = None  # article, video, audio, image, text (item_show_type)
     kind_evidence: str | None = None
     text: str | None = None
+    text_source: str | None = None  # js_content (the body), share (a share's own text)
     ad_signals: list[dict] = field(default_factory=list)
     comment_enabled: bool | None = None  # 留言 open (True), closed (False), not said (None)
 
@@ -294,8 +295,9 @@ def parse_article(html: str, url: str | None = None, tz: ZoneInfo = SHANGHAI) ->
     when, time_field = publish_time(html, tz)
     kind_of_page = show_type(html)
     text, body_html = body_of(sel)
+    text_source = "js_content"
     if kind_of_page in ("image", "text") or not sel.css("#js_content"):
-        text = _share_text(html, sel)
+        text, text_source = _share_text(html, sel), "share"
     title = (sel.css('meta[property="og:title"]::attr(content)').get()
              or _norm(" ".join(sel.css("#activity-name ::text").getall())) or None)
     nickname = _first(_NICKNAME, html)
@@ -310,7 +312,7 @@ def parse_article(html: str, url: str | None = None, tz: ZoneInfo = SHANGHAI) ->
         user_name=_first(_USER_NAME, html) or _first_of(_USER_NAME_NEW, html),
         mid=_first(_MID, html), idx=_first(_IDX, html),
         sn=_first(_SN, html), title=title, author=sel.css('meta[name="author"]::attr(content)').get(),
-        kind=kind, kind_evidence=evidence, text=text,
+        kind=kind, kind_evidence=evidence, text=text, text_source=text_source,
         ad_signals=ad_signals(text, body_html, title), comment_enabled=comment_enabled(html),
     )
 

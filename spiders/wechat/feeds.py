@@ -12,6 +12,7 @@ the feed *kind* is recognised and recorded; which kinds are trusted is configura
 """
 from __future__ import annotations
 
+import html
 import json
 import re
 from email.utils import parsedate_to_datetime
@@ -24,6 +25,9 @@ import feedparser
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # feedparser flags these as "bozo" although the entries are fine.
 _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
+_TAG = re.compile(r"<[^>]*>")
+_BLOCK_END = re.compile(r"<br\s*/?>|</(?:p|div|section|li|h[1-6])\s*>", re.I)
+_INVISIBLE = re.compile(r"<(script|style)\b.*?</\1\s*>", re.I | re.S)
 _HAS_ZONE = re.compile(r"(?:[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|[ECMP][SD]T)|\dZ)\s*$", re.I)
 
 
@@ -39,6 +43,9 @@ class FeedEntry:
     date_field: str | None = None  # published / updated / date_published / date_modified
     raw_date: str | None = None
     zone_assumed: bool = False  # the feed wrote no zone: read as local (Beijing) time
+    # The entry's text as the feed gives it (content, else description), tags stripped: the
+    # post's body only when its article page cannot be read.
+    summary: str | None = None
 
 
 @dataclass
@@ -99,6 +106,24 @@ def _entry_date(entry, tz: ZoneInfo) -> tuple[datetime | None, str | None, str |
     return None, None, None, False
 
 
+def _plain(markup: str | None) -> str | None:
+    """Feed HTML as text: one line per block, entities decoded, nothing executable kept."""
+    if not markup or not markup.strip():
+        return None
+    return _lines(html.unescape(_TAG.sub("", _INVISIBLE.sub("", _BLOCK_END.sub("\n", markup)))))
+
+
+def _lines(text: str) -> str | None:
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return "\n".join(line for line in lines if line) or None
+
+
+def _xml_summary(entry) -> str | None:
+    content = entry.get("content") or []
+    values = [c.get("value") for c in content if isinstance(c, dict) and c.get("value")]
+    return _plain(max(values, key=len) if values else entry.get("summary"))
+
+
 def _parse_xml(body: bytes, url: str, content_type: str, tz: ZoneInfo) -> ParsedFeed:
     headers = {"content-location": url}
     if content_type:
@@ -114,7 +139,8 @@ def _parse_xml(body: bytes, url: str, content_type: str, tz: ZoneInfo) -> Parsed
     entries = []
     for e in d.entries:
         date, date_field, raw, assumed = _entry_date(e, tz)
-        entries.append(FeedEntry(e.get("link") or e.get("id"), e.get("title"), date, date_field, raw, assumed))
+        entries.append(FeedEntry(e.get("link") or e.get("id"), e.get("title"), date, date_field, raw, assumed,
+                                 _xml_summary(e)))
     return ParsedFeed(feed_kind(generator, title, url, fmt), fmt, title, entries, generator)
 
 
@@ -146,8 +172,11 @@ def _parse_json(body: bytes, url: str, tz: ZoneInfo) -> ParsedFeed:
         date_field = "date_published" if item.get("date_published") else "date_modified"
         raw = item.get(date_field)
         date, assumed = _iso(raw, tz)
+        text = next((v for v in (item.get("content_text"), item.get("summary")) if isinstance(v, str) and v.strip()), None)
+        summary = _lines(text) if text else (
+            _plain(item["content_html"]) if isinstance(item.get("content_html"), str) else None)
         entries.append(FeedEntry(item.get("url") or item.get("external_url") or item.get("id"),
-                                 item.get("title"), date, date_field if raw else None, raw, assumed))
+                                 item.get("title"), date, date_field if raw else None, raw, assumed, summary))
     generator = doc.get("generator") if isinstance(doc.get("generator"), str) else None
     return ParsedFeed(feed_kind(generator, doc.get("title"), url, "json"), "json", doc.get("title"),
                       entries, generator)

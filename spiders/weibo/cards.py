@@ -20,7 +20,6 @@ from spiders.weibo.permission import comment_state
 
 _TAG = re.compile(r"<[^>]+>")
 _HREF = re.compile(r"""(?:href|data-url)\s*=\s*["']([^"']+)["']""")
-_INTERNAL = re.compile(r"^https?://(m\.)?weibo\.(cn|com)/(search|n/|status/|detail/|u/|p/index|sinaurl\?u=https?%3A%2F%2F(m\.)?weibo)")
 _BARE_URL = re.compile(r"https?://[^\s<>\"'，。]+")
 # Labels and link hosts that mark a commercial ad or a shopping (CPS) link. Kept short on
 # purpose: this only records signals; the ads detector and a reviewer decide.
@@ -28,8 +27,6 @@ AD_LABELS = ("【广告】", "#广告#", "【推广】", "#推广#", "广告合�
 SHOPPING_HOSTS = ("s.click.taobao.com", "item.taobao.com", "m.tb.cn", "detail.tmall.com", "uland.taobao.com",
                   "union-click.jd.com", "u.jd.com", "item.jd.com", "mobile.yangkeduo.com", "p.pinduoduo.com",
                   "v.douyin.com/shop", "haohuo.jinritemai.com", "weibo.com/p/ad", "ad.weibo.com")
-# Visible words that make a truncated post worth one statuses/extend request.
-AD_HINTS = ("广告", "推广", "领券", "优惠券", "下单", "购买", "抢购", "好物")
 
 
 @dataclass
@@ -49,12 +46,13 @@ class WeiboPost:
     scheme: Optional[str] = None
     # Whether the post takes comments (spiders/weibo/permission.py); None: the card does not say.
     comments: Optional[dict[str, Any]] = None
+    text_source: str = "card"  # card, card_truncated, extend (storage.models.TEXT_SOURCES)
 
     @property
     def needs_long_text(self) -> bool:
-        """A truncated post whose visible part hints at an ad or a link: the rest may hold one."""
-        return self.truncated and not self.ad_signals and (
-            any(h in self.text for h in AD_HINTS) or bool(external_links(self.text_html)))
+        """Cut at 全文: the rest (what the text check and the ads detector must read) comes
+        from ``statuses/extend``."""
+        return self.truncated
 
 
 @dataclass
@@ -108,11 +106,6 @@ def links(text_html: str) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def external_links(text_html: str) -> list[str]:
-    """Links leaving Weibo (hashtag, @mention and 全文 links stay on the site)."""
-    return [u for u in links(text_html) if u.startswith("http") and not _INTERNAL.match(u)]
-
-
 def ad_signals(text_html: str) -> list[dict[str, str]]:
     plain = plain_text(text_html)
     out = [{"kind": "label", "value": label} for label in AD_LABELS if label in plain]
@@ -145,6 +138,7 @@ def parse_post(card: dict[str, Any], now: datetime, tz: ZoneInfo = TZ) -> WeiboP
         pinned=is_pinned(card), text=plain_text(text_html), text_html=text_html, truncated=truncated,
         retweeted=retweeted, ad_signals=ad_signals(text_html), scheme=card.get("scheme"),
         comments=comment_state(mblog),
+        text_source="card_truncated" if truncated else "card",
     )
 
 
