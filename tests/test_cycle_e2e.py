@@ -39,7 +39,9 @@ EXPECTED = {
 }
 # How much of the 28-day check period the two nights observed.
 COVERAGE = {"如皋发布": 28, "海安发布": 8, "南通发布": 28, "如东气象": 0}
-PENDING = {"南通城管": "ded.commercial_ads", "南通发改规划科": "ded.irregular_opening"}
+PENDING = {"南通城管": "ded.commercial_ads", "南通发改规划科": "ded.irregular_opening",
+           "南通发布": "ded.improper_content",  # 卫计委 in a long post's full text: for review
+           "海安健康": "veto.security"}  # an unmasked ID-card number in a 公示: for review, never a veto unreviewed
 
 
 def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, monitor_cli):

@@ -168,6 +168,8 @@ class DetectStage(Stage):
         text = f"检查{counts.get('accounts', 0)}个账号，发现{counts.get('findings', 0)}项"
         if counts.get("unverifiable"):
             text += f"，{counts['unverifiable']}个账号未能核验"
+        if counts.get("texts_checked"):
+            text += f"；核对{counts['texts_checked']}条新内容的文字，发现{counts.get('text_hits', 0)}处疑似问题"
         return text
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import datetime
 
 from monitor.detectors.context import Context, Draft
+from monitor.detectors.post_texts import check_new_texts
 from monitor.detectors.registry import DETECTORS
 from monitor.detectors.store import store_findings
 from monitor.rules import RuleSet, load_ruleset
@@ -28,9 +29,12 @@ def detect_drafts(ctx: Context) -> list[Draft]:
 
 
 def run_detection(app, at: datetime | str | None = None, ruleset: RuleSet | None = None) -> dict:
-    """Detect at T and store the findings; returns counts for the Run record."""
+    """Check the texts of new or changed posts, detect at T and store the findings;
+    returns counts for the Run record."""
     at = app.at(at)
     ruleset = ruleset or load_ruleset(app.settings)
+    with app.session() as s:
+        texts = check_new_texts(s, app.settings)
     with app.session() as s:
         ctx = Context(s, at, ruleset, app.tz)
         drafts = detect_drafts(ctx)
@@ -44,6 +48,7 @@ def run_detection(app, at: datetime | str | None = None, ruleset: RuleSet | None
         "findings": len(drafts),
         "by_rule": dict(sorted(Counter(d.rule for d in drafts).items())),
         "posts_without_time": undated,
+        **texts.counts(),
         **written,
     }
 

@@ -25,7 +25,7 @@ from monitor.detectors.coverage import (
 )
 from monitor.rules import Parameters, RuleSet
 from monitor.timeutil import complete_weeks_before
-from storage.models import Account, InteractionTest, Post
+from storage.models import Account, InteractionTest, Post, TextCheck
 
 
 @dataclass
@@ -188,4 +188,18 @@ class Context:
         for t in self.session.scalars(select(InteractionTest).where(InteractionTest.sent_at <= self.at)
                                       .order_by(InteractionTest.sent_at)):
             out[t.account_id].append(t)
+        return out
+
+    @cached_property
+    def text_hits(self) -> dict[int, list]:
+        """Posts of the check period whose current text the text check found something in."""
+        q = (select(Post.account_id, Post.id, Post.platform_post_id, Post.published_at, Post.url,
+                    Post.text_source, Post.gone_at, TextCheck.hits)
+             .join(TextCheck, TextCheck.post_id == Post.id)
+             .where(TextCheck.hit_count > 0, TextCheck.text_sha == Post.text_sha,
+                    Post.published_at >= self.period_start, Post.published_at <= self.at)
+             .order_by(Post.account_id, Post.published_at))
+        out: dict[int, list] = defaultdict(list)
+        for row in self.session.execute(q):
+            out[row.account_id].append(row)
         return out

@@ -11,12 +11,13 @@ from monitor.detectors import (
     no_original,
     no_update,
     silence,
+    text_content,
     untimely_update,
     verification,
 )
 
 DETECTORS = (no_update, untimely_update, no_original, silence, app_availability,
-             verification, interaction, naming, commercial_ads)
+             verification, interaction, naming, commercial_ads, text_content)
 
 
 def detector_rules() -> set[str]:

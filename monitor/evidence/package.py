@@ -34,6 +34,7 @@ from monitor.evidence.screenshot import DEVICE_SCALE, Capturer, PageCapture
 from monitor.evidence.summary import render_summary
 from monitor.evidence.tsa import TimestampError, request_timestamp
 from monitor.evidence.warc_records import copy_records
+from monitor.reports.wording import text_hit_text
 from storage.models import Account, AppCheck, EvidencePackage, Finding, Observation
 
 PLATFORM_ZH = {"weibo": "新浪微博", "wechat": "微信公众号", "app": "移动客户端APP", "toutiao": "今日头条",
@@ -61,6 +62,8 @@ def public_page_url(app: App, account: Account, facts: dict) -> str | None:
     """The page a person would open to see the account: Weibo /u/UID, a WeChat account's
     latest article (it shows the date) or its aboutbiz page, an app's landing page."""
     p = app.settings.platforms
+    if facts.get("post_url"):  # a finding about one post: the post itself
+        return facts["post_url"]
     if account.platform == "weibo":
         return account.profile_url or f"{p.weibo.base_url.rstrip('/')}/u/{account.platform_id}"
     if account.platform == "wechat":
@@ -75,11 +78,13 @@ def public_page_url(app: App, account: Account, facts: dict) -> str | None:
     return account.profile_url
 
 
-def _summary_zh(finding: Finding, rule_name: str) -> str:
+def _summary_zh(finding: Finding, rule_name: str, tz) -> str:
     f = finding.facts or {}
     if finding.rule == "veto.no_update_2w":
         latest = f.get("latest_post_at") or "未见任何发布"
         return f"监测时间点前2周内无更新（窗口内发布 {f.get('posts_in_window', 0)} 条）；最新发布时间：{latest}"
+    if f.get("text_rule"):
+        return f"{rule_name}：{text_hit_text(f, tz)}"
     return rule_name or finding.rule
 
 
@@ -149,7 +154,7 @@ def build_package(app: App, finding_id: int, *, capturer: Capturer | None = None
             "at": finding.at.astimezone(tz).isoformat(),
             "window": [d.astimezone(tz).isoformat() for d in (finding.window_start, finding.window_end) if d],
             "latest_post_at": facts.get("latest_post_at"), "latest_post_url": facts.get("latest_post_url"),
-            "summary_zh": _summary_zh(finding, rule_name),
+            "summary_zh": _summary_zh(finding, rule_name, tz),
         }
         account_info = {
             "id": account.id, "name": account.name, "observed_name": account.observed_name,

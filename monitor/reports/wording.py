@@ -293,6 +293,8 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
         parts.append(str(facts["problem"]))
     if facts.get("note"):
         parts.append(str(facts["note"]))
+    if facts.get("text_rule"):
+        parts.append(text_hit_text(facts, tz))
     if facts.get("excerpt"):
         when = f"{fmt_time(facts['published_at'], tz, with_zone=False)}发布的" if facts.get("published_at") else ""
         parts.append(f"{when}内容含商业广告：{str(facts['excerpt'])[:80]}")
@@ -336,6 +338,35 @@ def unverifiable_why(status, tz: ZoneInfo) -> str:
     if status.failing_since is not None and status.failing_since < status.failed_at:
         text += f"，自{fmt_time(status.failing_since, tz, with_zone=False)}起连续{failing}"
     return text
+
+
+FIELD_ZH = {"title": "标题", "text": "正文"}
+# Where a post's stored text came from (Post.text_source), for the reviewer.
+TEXT_SOURCE_ZH = {
+    "card": "微博正文",
+    "extend": "微博全文",
+    "card_truncated": "微博正文（仅“全文”前可见部分）",
+    "js_content": "文章正文",
+    "share": "分享内容",
+    "feed": "订阅源摘要（文章页面未能读取）",
+}
+
+
+def text_hit_text(facts: dict, tz: ZoneInfo) -> str:
+    """One text-check hit: '2026年11月22日 10:00发布的正文中“中华人民共合国”疑似严重表述错误（错别字），
+    建议改为“中华人民共和国”'."""
+    when = f"{fmt_time(facts['published_at'], tz, with_zone=False)}发布的" if facts.get("published_at") else ""
+    where = FIELD_ZH.get(facts.get("field", "text"), "正文")
+    said = f"{when}{where}中“{facts.get('matched', '')}”疑似{facts.get('text_kind', '问题表述')}"
+    if facts.get("hit_note"):
+        said += f"（{facts['hit_note']}）"
+    if facts.get("suggestion"):
+        said += f"，建议改为“{facts['suggestion']}”"
+    if facts.get("text_source") in ("card_truncated", "feed"):
+        said += f"；依据{TEXT_SOURCE_ZH[facts['text_source']]}"
+    if facts.get("post_gone_at"):
+        said += "；该内容已被删除或隐藏"
+    return said
 
 
 def unverifiable_text(status, tz: ZoneInfo) -> str:

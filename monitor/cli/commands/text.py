@@ -95,6 +95,41 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1)
 
     # ── monitor text sweep (C19) goes here ───────────────────────────────────────
+    @text.command("sweep")
+    def sweep(
+        since: str = typer.Option(None, "--since", metavar="DATE",
+                                  help="Only posts published on or after this day (YYYY-MM-DD, local time)."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table or json (one object per hit)."),
+    ) -> None:
+        """Check the stored posts again with today's word lists (e.g. after adding to them) and
+        list every hit with its account, post and review state. The nightly run checks new and
+        changed posts only; hits in the check period's posts become findings for review."""
+        from datetime import date, datetime, time
+
+        from monitor.cli.common import ready_app
+        from monitor.detectors.post_texts import sweep as run_sweep
+        from monitor.detectors.text_content import sweep_rows
+        from monitor.textcheck.lists import ListError
+
+        start = None
+        if since:
+            try:
+                start = datetime.combine(date.fromisoformat(since), time.min)
+            except ValueError:
+                fail(f"--since must be a date like 2026-11-01, not {since!r}", code=2)
+        a = ready_app(readonly=True)
+        if start is not None:
+            start = start.replace(tzinfo=a.tz)
+        try:
+            with a.session() as s:
+                done = run_sweep(s, a.settings, since=start)
+                rows = sweep_rows(s, done, a.tz)
+        except ListError as exc:
+            fail(str(exc), code=2)
+        if fmt is Format.json:
+            print_json(rows)
+            return
+        _sweep_table(rows, done, a.tz)
 
 
 def _table(body: str, hits) -> None:
@@ -111,3 +146,23 @@ def _table(body: str, hits) -> None:
         table.add_row(str(line_no), f"{h.start}–{h.end}", h.text, h.suggestion or "—", h.kind, h.note, h.rule)
     console.print(table)
     console.print(f"{len(hits)} 处（{len(body)} 字）", highlight=False)
+
+
+def _sweep_table(rows: list[dict], done, tz) -> None:
+    from rich.table import Table
+
+    from monitor.reports.wording import FIELD_ZH, STATE_ZH, fmt_time
+
+    summary = f"核对{done.checked}条内容（{done.characters}字），{done.with_hits}条有疑似问题，共{len(rows)}处"
+    if not rows:
+        console.print(summary, highlight=False)
+        return
+    table = Table(show_lines=False)
+    for col in ("账号", "发布时间", "位置", "原文", "建议", "类别", "说明", "复核", "链接"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        table.add_row(r["account_name"], fmt_time(r["published_at"], tz, with_zone=False) if r["published_at"] else "无记录",
+                      f"{FIELD_ZH.get(r['field'], r['field'])} {r['start']}–{r['end']}", r["text"], r["suggestion"] or "—",
+                      r["kind"], r["note"] or "", STATE_ZH.get(r["review_state"], "未列入复核"), r["url"] or "")
+    console.print(table)
+    console.print(summary + "；检查期内发布的由每晚检测列入复核", highlight=False)
