@@ -133,3 +133,38 @@ def test_sweep_checks_history_again_and_lists_every_hit_with_its_review_state(ap
 
     r = run_cli("text", "sweep", "--since", "上周", env=env)
     assert r.exit_code == 2 and "--since" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.browser
+def test_evidence_on_demand_shows_the_post_and_says_what_was_found(sandbox, sqlite_url, tmp_path):
+    from pathlib import Path
+
+    from monitor.evidence import build_package
+    from monitor.sandbox.platforms.weibo_payloads import bid
+
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides())
+    acc = sandbox.world.scenario.account("weibo", "1000000001")
+    long_post = next(p for p in acc.posts if p.long)
+    with app.session() as s:
+        s.add(Account(name="南通发布", platform="weibo", host_unit="南通市人民政府新闻办公室", platform_id=acc.id))
+        s.add(Observation(account_id=1, platform="weibo", kind="timeline", outcome="ok", url="x", observed_at=T,
+                          covered_from=T - 40 * D))
+        upsert_posts(s, [PostItem(1, long_post.id, long_post.published_at, text="医疗机构设置审批由市卫计委负责。",
+                                  text_source="extend", url=f"{sandbox.url}/weibo/status/{bid(long_post.id)}")], T)
+    run_detection(app, T)
+    [f] = findings(app, T).values()
+    folder = Path(app.settings.evidence_dir) / build_package(app, f.id)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["screenshot"]["url"] == f.facts["post_url"] and manifest["screenshot"]["ok"], manifest["notes"]
+    assert "市卫计委负责" in (folder / "page.html").read_text(encoding="utf-8")  # the post's own page, in full
+    assert "“卫计委”疑似用语不规范" in manifest["finding"]["summary_zh"] and "卫健委" in manifest["finding"]["summary_zh"]
+    facts = json.loads((folder / "facts.json").read_text(encoding="utf-8"))["facts"]
+    assert (facts["matched"], facts["post_id"]) == ("卫计委", long_post.id)
+
+
+def test_the_review_queue_shows_what_was_found_where(web_client, workspace):
+    app = workspace.app
+    night(app, T, POSTS, 1)
+    queue = web_client("inspector").get("/review").text
+    assert "发布的正文中“中华人民共合国”疑似严重表述错误（同音字），建议改为“中华人民共和国”" in queue
+    assert "“卫计委”疑似用语不规范" in queue and ID_CARD in queue

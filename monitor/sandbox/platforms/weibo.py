@@ -13,7 +13,8 @@
   ``since_id``, or by ``page`` — see ``paging``; ``230413UID&page=N``); unknown uid →
   ``ok:0 这里还没有内容``.
 - ``/weibo/statuses/extend?id=`` (and the older ``/weibo/api/statuses/extend``) →
-  ``data.longTextContent``.
+  ``data.longTextContent``; ``/weibo/status/{bid}`` — a post's own page (the whole text in
+  ``$render_data``), what a text finding's evidence screenshots.
 - ``getIndex?containerid=100103type=3&q=…``: the user search (``weibo_search.py``).
 - More than ``rate_limit`` API requests within one second from one client → HTTP 418 for
   ``penalty_seconds``.
@@ -274,7 +275,19 @@ def register(app: web.Application, world: World) -> None:
     app.router.add_get(f"{PREFIX}/api/container/getIndex", get_index)
     app.router.add_get(f"{PREFIX}/statuses/extend", extend)
     app.router.add_get(f"{PREFIX}/api/statuses/extend", extend)
+    async def status_page(request: web.Request):
+        found = _find_status(world, request.match_info["bid"])
+        tag(request, "weibo", found[0].id if found else None)
+        if not state.cookies_valid(request):
+            raise _visitor_redirect(request)
+        if found is None:
+            return web.Response(status=404, content_type="text/html",
+                                text="<!DOCTYPE html><html><head><meta charset='utf-8'><title>微博</title></head>"
+                                     "<body><p>微博不存在或暂无查看权限</p></body></html>")
+        return web.Response(text=_status_html(*found, _base(request), world), content_type="text/html")
+
     app.router.add_get(f"{PREFIX}/u/{{uid}}", profile_page)
+    app.router.add_get(f"{PREFIX}/status/{{bid}}", status_page)
 
 
 def _profile_html(acc, world: World) -> str:
@@ -296,3 +309,30 @@ def _profile_html(acc, world: World) -> str:
 <p class="verified">{'微博认证：' + esc(reason) if reason else '未认证'}</p>
 <p class="uid">UID {esc(acc.id)} · 微博 {len(acc.posts)}</p></header>
 <ul class="timeline">{''.join(rows) or '<li>还没有发过微博</li>'}</ul></body></html>"""
+
+
+def _find_status(world: World, ref: str):
+    """(account, post) of a ``/status/{bid or id}`` link (the post URLs the spider stores)."""
+    for acc in world.scenario.accounts("weibo"):
+        for post in acc.posts:
+            if ref in (post.id, P.bid(post.id)):
+                return acc, post
+    return None
+
+
+def _status_html(acc, post, base: str, world: World) -> str:
+    """A post's own page as m.weibo.cn serves it: the whole text (a long post in full) in
+    ``$render_data``, which the page's script renders, and readable without it."""
+    esc = html.escape
+    status = P.mblog(post, acc, base, world.at, relative=False)
+    if post.long:
+        status.update(text=P.text_html(P.long_text(post)), isLongText=False)
+    when = post.published_at.astimezone(world.at.tzinfo)
+    data = json.dumps([{"status": status, "call": "1"}], ensure_ascii=False).replace("</", "<\\/")
+    return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>微博正文 - 微博</title>
+<style>body{{font-family:"Noto Sans CJK SC",sans-serif;margin:16px}} .time{{color:#f60}}</style></head>
+<body><div id="app"><header><h1 class="screen-name">{esc(acc.name)}</h1>
+<p class="time">{when:%Y-%m-%d %H:%M}</p></header>
+<article class="weibo-text">{status["text"]}</article></div>
+<script>var $render_data = {data}[0] || {{}};</script></body></html>"""
