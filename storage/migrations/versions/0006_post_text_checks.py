@@ -1,8 +1,8 @@
 """posts.text_source / posts.text_sha and text_checks: where each post's body came from, and
 which text was checked with which word lists
 
-Revision ID: 0005_post_text_checks
-Revises: 0004_tongbao_orders
+Revision ID: 0006_post_text_checks
+Revises: 0005_discovery_candidates
 Create Date: 2026-12-01 13:10:00
 """
 from alembic import op
@@ -11,8 +11,8 @@ import storage.types
 from storage.texts import text_sha
 
 
-revision = '0005_post_text_checks'
-down_revision = '0004_tongbao_orders'
+revision = '0006_post_text_checks'
+down_revision = '0005_discovery_candidates'
 branch_labels = None
 depends_on = None
 
