@@ -10,12 +10,12 @@ check period's posts into suspected findings.
 from __future__ import annotations
 
 import hashlib
-import inspect
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, Iterator
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
@@ -46,17 +46,21 @@ class Checker:
     that names them."""
 
     def __init__(self, session: Session, settings):
+        self.terms = sorted({u for (u,) in session.execute(select(Account.host_unit).distinct()) if u and u.strip()})
+        self.lists_dir = settings.textcheck.extra_lists_dir or None
+        self.version = checker_version(self.terms, self.lists_dir)
+        self.tz = ZoneInfo(settings.timezone)
+
+    @cached_property
+    def checker(self):
+        # Built on the first post to check (about a second): a night without new text costs nothing.
         from monitor.textcheck import get_checker
 
-        self.terms = sorted({u for (u,) in session.execute(select(Account.host_unit).distinct()) if u and u.strip()})
-        lists_dir = settings.textcheck.extra_lists_dir or None
-        self.checker = get_checker(self.terms, lists_dir)
-        self.version = checker_version(self.terms, lists_dir)
-        self._dated = "published" in inspect.signature(self.checker.check).parameters
+        return get_checker(self.terms, self.lists_dir)
 
     def check(self, text: str, published: datetime | None) -> list:
-        # A dated post lets the pairs know what was right when it was written (卫计委 in 2016).
-        return self.checker.check(text, published=published) if self._dated else self.checker.check(text)
+        # The local day it was published tells the pairs what was right then (卫计委 in 2016).
+        return self.checker.check(text, published.astimezone(self.tz).date() if published else None)
 
     def post_hits(self, title: str | None, text: str | None, published: datetime | None) -> list[dict[str, Any]]:
         """Hits of one post, each with the field it is in and the words around it."""
