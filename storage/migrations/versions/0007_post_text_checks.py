@@ -1,8 +1,8 @@
 """posts.text_source / posts.text_sha and text_checks: where each post's body came from, and
 which text was checked with which word lists
 
-Revision ID: 0006_post_text_checks
-Revises: 0005_discovery_candidates
+Revision ID: 0007_post_text_checks
+Revises: 0006_comments_interaction_tests
 Create Date: 2026-12-01 13:10:00
 """
 from alembic import op
@@ -11,8 +11,8 @@ import storage.types
 from storage.texts import text_sha
 
 
-revision = '0006_post_text_checks'
-down_revision = '0005_discovery_candidates'
+revision = '0007_post_text_checks'
+down_revision = '0006_comments_interaction_tests'
 branch_labels = None
 depends_on = None
 
