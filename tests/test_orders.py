@@ -48,6 +48,10 @@ def test_issuing_freezes_cited_findings_and_opens_one_order_per_account(db_url, 
     with app.session() as s:
         veto = s.scalar(select(Finding).where(Finding.rule == "veto.no_update_2w"))
         veto.evidence_id = "ab" * 32
+        # The same case the night before, with its own package: cited once, both packages.
+        s.add(Finding(account_id=silent, rule=veto.rule, at=T - timedelta(days=1), case_key="", state="auto",
+                      facts=veto.facts, evidence_id="cd" * 32))
+        veto_id = veto.id
     tid = _issue(app)
     with app.session() as s:
         tb = s.get(Tongbao, tid)
@@ -60,13 +64,14 @@ def test_issuing_freezes_cited_findings_and_opens_one_order_per_account(db_url, 
         assert o.findings[0]["rule"] == "veto.no_update_2w"
         assert {f["rule"] for f in o.findings[1:]} == {"ded.untimely_update"}
         assert len({f["case_key"] for f in o.findings[1:]}) == len(o.findings) - 1
-        assert o.findings[0]["evidence_ids"] == ["ab" * 32]
+        assert o.findings[0]["evidence_ids"] == ["ab" * 32, "cd" * 32]
+        assert o.findings[0]["finding_id"] == veto_id  # the latest night is cited
         c = tb.content
         assert c["doc_number"] == "〔2026〕第　　号" and c["period_title_zh"] == "2026年11月"
         assert c["deadline_zh"] == "2026年12月6日" and c["accounts"][0]["platform_id"] == "2803301701"
         assert c["title"] == "关于2026年11月全市政务新媒体检查情况的通报" and c["deducted"] == []
         [v] = c["vetoed"]
-        assert v["name"] == "南通发布" and v["evidence_ids"] == ["ab" * 32]
+        assert v["name"] == "南通发布" and v["evidence_ids"] == ["ab" * 32, "cd" * 32]
         assert v["problems"][0].startswith("内容不更新（单项否决）：最近一次更新：2026年11月10日")
         frozen = json.dumps(c, ensure_ascii=False)
         # Later reviews change the findings, never what was notified.
