@@ -1,6 +1,8 @@
 """The crawl child is bounded from outside: time and memory."""
 from __future__ import annotations
 
+import re
+
 from monitor.crawl import run_crawl
 from tests.fixtures.core import T, make_app
 
@@ -22,7 +24,24 @@ def test_a_child_past_its_time_limit_is_killed(sqlite_url, tmp_path):
     assert result.timed_out and not result.ok
 
 
+# "2026-11-25 02:00:01 [scrapy.core.engine] INFO: …": the logger and the level of a line.
+_LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[([^\]]+)\] ([A-Z]+): ", re.M)
+LIBRARIES = ("scrapy", "twisted", "py.warnings", "asyncio", "filelock", "tldextract", "playwright")
+
+
+def assert_crawl_log_is_ours(text: str) -> None:
+    """What an operator reads in a night's crawl log: the spiders' and the pipeline's lines;
+    from Scrapy and the other libraries only warnings and errors; no deprecation notices."""
+    noise = [m.group(0) for m in _LINE.finditer(text)
+             if m.group(1).split(".")[0] in LIBRARIES and m.group(2) in ("DEBUG", "INFO")]
+    assert not noise, "library narration in the crawl log:\n" + "\n".join(noise[:10])
+    assert not re.search(r"deprecat", text, re.I), [line for line in text.splitlines() if re.search("deprecat", line, re.I)][:5]
+    assert "{'lxml'" not in text and "Versions:" not in text  # Scrapy's version dump
+
+
 def test_a_crawl_of_an_empty_registry_succeeds_within_limits(sqlite_url, tmp_path):
     result = run_crawl(_app(sqlite_url, tmp_path), T, ["weibo", "wechat", "apps"])
-    assert result.ok, result.log_path.read_text(encoding="utf-8")[-3000:]
+    log = result.log_path.read_text(encoding="utf-8")
+    assert result.ok, log[-3000:]
     assert 0 < result.peak_rss_mb < 2048
+    assert_crawl_log_is_ours(log)

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 
 from tests.fixtures.core import T
+from tests.test_crawl_runner import assert_crawl_log_is_ours
 
 # What an inspector checking the demo accounts by hand against Annex 2 would conclude at T.
 EXPECTED = {
@@ -54,6 +55,13 @@ def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, 
     for night in (T - timedelta(days=1), T):
         sandbox.world.set_clock(night)
         monitor_cli(["run", "--at", night.isoformat()], values)
+
+    # Two nights of every platform (Chromium for the visitor cookies and download pages
+    # included): the crawl logs speak for the spiders, not for the libraries.
+    logs = sorted((tmp_path / "logs").glob("crawl-*.log"))
+    assert len(logs) >= 2 and any("[spiders." in p.read_text(encoding="utf-8") for p in logs)
+    for path in logs:
+        assert_crawl_log_is_ours(path.read_text(encoding="utf-8"))
 
     cards = {c["account_name"]: c for c in json.loads(monitor_cli(["score", "--format", "json", "--at", T.isoformat()], values).stdout)}
     got = {name: (c["verdict"], c["score"]) for name, c in cards.items()}

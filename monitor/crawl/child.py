@@ -66,7 +66,7 @@ def main(argv: list[str]) -> int:
     # The memory limit is enforced by the parent watching this process's RSS
     # (monitor/crawl/runner.py): an address-space rlimit here would also stop Chromium,
     # which reserves far more address space than it uses.
-    from monitor.crawl.logs import quiet_libraries, silence_deprecations
+    from monitor.crawl.logs import quiet_libraries, quiet_startup, silence_deprecations
 
     silence_deprecations()
     from scrapy.crawler import CrawlerProcess
@@ -80,6 +80,7 @@ def main(argv: list[str]) -> int:
     # The WARC writer replaces the configured secrets wherever they appear in a record.
     settings.set("MONITOR_SECRET_VALUES", data.get("secrets") or [], priority="cmdline")
     settings.set("LOG_INSTALL_ROOT_HANDLER", True, priority="cmdline")
+    quiet_startup(settings)
     process = CrawlerProcess(settings)
     quiet_libraries()
     install_log_filter(Scrubber(data.get("secrets") or []))

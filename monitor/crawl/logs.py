@@ -21,6 +21,21 @@ def silence_deprecations() -> None:
     warnings.filterwarnings("ignore", category=ScrapyDeprecationWarning)
 
 
+class _WarningsOnly(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING
+
+
+def quiet_startup(settings) -> None:
+    """Before CrawlerProcess: it logs "Scrapy … started" and the library versions while it
+    sets up logging, before ``quiet_libraries`` can run (its own logging set-up puts the
+    ``scrapy`` logger at DEBUG). A filter on that one logger survives the set-up."""
+    settings.set("LOG_VERSIONS", [], priority="cmdline")
+    startup = logging.getLogger("scrapy.utils.log")
+    if not any(isinstance(f, _WarningsOnly) for f in startup.filters):
+        startup.addFilter(_WarningsOnly())
+
+
 def quiet_libraries() -> None:
     """After Scrapy configured logging (CrawlerProcess does it)."""
     for name in QUIET_LOGGERS:
