@@ -25,6 +25,11 @@ from monitor.timeutil import start_of_day
 from storage.models import Account, AppCheck, Observation, RectificationOrder
 
 
+# One account's crawl takes seconds; someone waits for it (the web page, the shell), so a
+# hung crawl is cut far sooner than the nightly child's limit.
+RECHECK_TIMEOUT = 300.0
+
+
 class RecheckError(Exception):
     """No such account, or nothing to re-check."""
 
@@ -65,7 +70,10 @@ def crawl_one(app: App, at: datetime, account: Account) -> str | None:
     spider = SPIDER_FOR_PLATFORM.get(account.platform)
     if spider is None:
         return f"暂不支持自动采集{account.platform}平台"
-    result = run_crawl(app, at, [spider], account_ids=[account.id])
+    result = run_crawl(app, at, [spider], account_ids=[account.id],
+                       timeout=min(RECHECK_TIMEOUT, app.settings.crawl.child_timeout))
+    if result.timed_out:
+        return f"复核抓取超过{RECHECK_TIMEOUT:g}秒未完成，已中止，日志 {result.log_path}"
     return None if result.ok else f"复核抓取进程异常退出（{result.returncode}），日志 {result.log_path}"
 
 
