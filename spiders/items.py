@@ -23,6 +23,7 @@ class PostItem:
     text: Optional[str] = None
     # Where ``text`` came from (storage.models.TEXT_SOURCES); None when there is no text.
     text_source: Optional[str] = None
+    text_capture: Optional[str] = None  # WARC ref of the answer ``text`` was read from
     url: Optional[str] = None
     time_source: str = "api"  # api, article, feed
     ad_signals: list[Any] = field(default_factory=list)

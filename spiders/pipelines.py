@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 _POST_UPDATABLE = ("published_at", "kind", "pinned", "url", "time_source", "state", "details", "last_seen_at")
 # Columns that come from the body: kept as stored when tonight's body is weaker than it.
-_POST_BODY = ("title", "text", "text_source", "text_sha", "ad_signals")
+_POST_BODY = ("title", "text", "text_source", "text_sha", "text_capture", "ad_signals")
 
 
 class StoragePipeline:

@@ -164,6 +164,9 @@ class Post(Base):
     # SHA-256 of title and text as stored (storage.texts.text_sha): the text check runs again
     # only when this changes.
     text_sha: Mapped[Optional[str]] = mapped_column(String(64))
+    # The WARC record (file#offset) of the answer the text was read from: the evidence of what
+    # the post said when it was fetched.
+    text_capture: Mapped[Optional[str]] = mapped_column(String(500))
     url: Mapped[Optional[str]] = mapped_column(String(2000))
     ad_signals: Mapped[list[Any]] = mapped_column(default=list)
     state: Mapped[str] = mapped_column(String(30), default="ok")  # ok, deleted, violation …

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from monitor.crawl import run_crawl
+from monitor.evidence.warc_records import read_ref
 from monitor.sandbox import Scenario
 from monitor.sandbox.registry import feed_url
 from spiders.items import TEXT_LIMIT, PostItem
@@ -100,8 +101,11 @@ def test_an_article_read_only_from_the_feed_is_asked_again_until_its_body_is_sto
 
     post, asked = night(T)  # the page answers the captcha: the feed's description is the body for now
     assert (post.text, post.text_source, post.state, asked) == ("第一段正文。\n第二段正文。", "feed", "unfetched", 1)
+    assert "/feeds/rsshub/" in read_ref(app.settings.warc_dir, post.text_capture).target_uri
     sc.account("wechat", biz).spec["articles_captcha"] = False
     post, asked = night(T + timedelta(hours=1))
     assert (post.text, post.text_source, post.state, asked) == ("第一段正文。\n第二段正文。", "js_content", "ok", 1)
+    # What the text was read from, kept for the evidence: the article page itself.
+    assert "/wechat/s/" in read_ref(app.settings.warc_dir, post.text_capture).target_uri
     post, asked = night(T + timedelta(hours=2))
     assert (post.text_source, asked) == ("js_content", 0)

@@ -68,6 +68,12 @@ def test_demo_accounts_first_night_then_steady_state(sandbox, demo_registry, db_
         long_post = next(p for p in stored if "营商环境条例" in (p.text or ""))
         assert "以下为重点条款解读" in long_post.text  # read in full through statuses/extend
         assert long_post.text_source == "extend" and long_post.text_sha
+        # Its text's evidence: the statuses/extend answer, kept in the crawl's WARC.
+        from monitor.evidence.warc_records import read_ref
+
+        record = read_ref(app.settings.warc_dir, long_post.text_capture)
+        assert "/weibo/statuses/extend?id=" in record.target_uri and record.http_status == 200
+        assert {bool(p.text_capture) for p in stored} == {True}
         assert {p.text_source for p in stored if p is not long_post} == {"card"}
         acc = s.scalars(select(Account).where(Account.platform_id == "1000000001")).one()
         assert acc.observed_name == "南通发布" and acc.observed_verified is True

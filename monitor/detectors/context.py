@@ -194,7 +194,7 @@ class Context:
     def text_hits(self) -> dict[int, list]:
         """Posts of the check period whose current text the text check found something in."""
         q = (select(Post.account_id, Post.id, Post.platform_post_id, Post.published_at, Post.url,
-                    Post.text_source, Post.gone_at, TextCheck.hits)
+                    Post.text_source, Post.text_capture, Post.gone_at, TextCheck.hits)
              .join(TextCheck, TextCheck.post_id == Post.id)
              .where(TextCheck.hit_count > 0, TextCheck.text_sha == Post.text_sha,
                     Post.published_at >= self.period_start, Post.published_at <= self.at)

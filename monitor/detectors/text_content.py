@@ -45,6 +45,7 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
             facts = {
                 "post_id": post.platform_post_id, "post_url": post.url,
                 "published_at": ctx.iso(post.published_at), "text_source": post.text_source,
+                "capture_ref": post.text_capture,
                 "field": hit.get("field", "text"), "start": hit["start"], "end": hit["end"],
                 "matched": hit["text"], "suggestion": hit.get("suggestion"), "text_kind": hit["kind"],
                 "text_rule": hit["rule"], "rule_source": hit.get("source"), "hit_note": hit.get("note") or None,

@@ -113,6 +113,12 @@ def _checks(s, finding: Finding, recheck: RecheckMark | None, tz) -> list[dict]:
                                                   AppCheck.checked_at > since)
                           .order_by(AppCheck.id.desc()).limit(MAX_CITED)))
     out = []
+    body = (finding.facts or {}).get("capture_ref")
+    if body and body not in {o.capture_ref for o in obs}:
+        # The answer a post's text was read from (a text finding): what the post said then.
+        out.append({"role": "crawl", "role_zh": ROLE_ZH["crawl"], "kind": "post_text", "outcome": "ok",
+                    "url": (finding.facts or {}).get("post_url"), "observed_at": "—", "http_status": None,
+                    "capture_ref": body})
     for o in sorted(obs, key=lambda o: o.id):
         role = "recheck" if recheck and o.id > recheck.observation_after else "crawl"
         out.append(_obs_entry(o, role, tz))

@@ -67,6 +67,7 @@ class _Item:
     stored: _Stored | None = None
     page: ArticlePage | None = None
     failure: str | None = None  # why the page could not be read (http 500, download error …)
+    capture_ref: str | None = None  # the WARC record of the article page
 
 
 @dataclass
@@ -365,6 +366,7 @@ class WechatSpider(AccountSpider):
         run: _Run = response.meta["run"]
         item: _Item = response.meta["item"]
         self._count(run, response)
+        item.capture_ref = response.meta.get("warc_ref")
         try:
             if response.status != 200:
                 item.failure = f"http {response.status}"
@@ -483,7 +485,8 @@ class WechatSpider(AccountSpider):
             posts.append(PostItem(
                 account_id=run.account.id, platform_post_id=item.ref.post_id, published_at=when,
                 kind=page.kind if ok else "unknown", title=(page.title if ok and page.title else item.entry.title),
-                text=text, text_source=text_source if text is not None else None, url=item.ref.url,
+                text=text, text_source=text_source if text is not None else None,
+                text_capture=(item.capture_ref if ok else run.capture_ref) if text is not None else None, url=item.ref.url,
                 time_source=source if when else "none", ad_signals=page.ad_signals if ok else [],
                 state=state, details=details))
         return posts, times

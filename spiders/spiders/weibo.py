@@ -368,6 +368,7 @@ class WeiboSpider(AccountSpider):
         window = self.window_start()
         incremental = self._incremental_ok(run, window)
         for post in page.posts:
+            post.capture_ref = response.meta.get("warc_ref")
             run.posts.setdefault(post.id, post)
             if post.pinned:
                 continue
@@ -451,6 +452,7 @@ class WeiboSpider(AccountSpider):
             post.text = plain_text(full)
             post.truncated = False
             post.text_source = "extend"
+            post.capture_ref = response.meta.get("warc_ref")
         except Exception as exc:
             yield from self._long_failed(run, response.meta, str(exc))
             return
@@ -494,7 +496,7 @@ class WeiboSpider(AccountSpider):
             PostItem(
                 account_id=run.account_id, platform_post_id=post.id, published_at=post.published_at,
                 kind=post.kind, pinned=post.pinned, title=post.text[:60] or None, text=post.text,
-                text_source=post.text_source if post.text else None,
+                text_source=post.text_source if post.text else None, text_capture=post.capture_ref,
                 url=f"{self.base}/status/{post.bid or post.id}", time_source="api", ad_signals=post.ad_signals,
                 details={"created_at": post.created_at, "time_precision": post.time_precision,
                          "truncated": post.truncated, **({"retweeted": post.retweeted} if post.retweeted else {}),

@@ -47,6 +47,7 @@ class WeiboPost:
     # Whether the post takes comments (spiders/weibo/permission.py); None: the card does not say.
     comments: Optional[dict[str, Any]] = None
     text_source: str = "card"  # card, card_truncated, extend (storage.models.TEXT_SOURCES)
+    capture_ref: Optional[str] = None  # the WARC record of the answer the text was read from
 
     @property
     def needs_long_text(self) -> bool:
