@@ -358,8 +358,9 @@ def text_hit_text(facts: dict, tz: ZoneInfo) -> str:
     when = f"{fmt_time(facts['published_at'], tz, with_zone=False)}发布的" if facts.get("published_at") else ""
     where = FIELD_ZH.get(facts.get("field", "text"), "正文")
     said = f"{when}{where}中“{facts.get('matched', '')}”疑似{facts.get('text_kind', '问题表述')}"
-    if facts.get("hit_note"):
-        said += f"（{facts['hit_note']}）"
+    note = facts.get("hit_note")
+    if note:  # a note with its own brackets follows after a comma, not inside more brackets
+        said += f"，{note}" if "（" in note else f"（{note}）"
     if facts.get("suggestion"):
         said += f"，建议改为“{facts['suggestion']}”"
     if facts.get("text_source") in ("card_truncated", "feed"):
