@@ -174,3 +174,24 @@ def test_a_wall_of_432_does_not_become_a_storm_of_browser_launches(sandbox_facto
         blocked = [o for o in outcomes if o.outcome == "blocked"]
         assert blocked and all("432" in o.reason and "cool-down" in o.reason for o in blocked)
         assert all(o.covered_from is None for o in blocked)
+
+
+def test_spans_that_join_up_stay_joined_night_after_night(sandbox, demo_registry, sqlite_url, tmp_path):
+    # Night 1 pages down to the window; nights 2 and 3 stop at the stored posts on page 1.
+    # Night 3 must not page down again: night 2's span joined night 1's, which reached the window.
+    app = setup(sandbox, sqlite_url, tmp_path, registry=demo_registry)
+    with app.session() as s:
+        busy = s.scalars(select(Account.id).where(Account.platform_id == "1000000001")).one()
+    nights = [T - timedelta(days=2), T - timedelta(days=1), T]
+    requests = []
+    for night in nights:
+        sandbox.world.set_clock(night)
+        sandbox.world.clear_log()
+        result = run_crawl(app, night, ["weibo"], account_ids=[busy], extra=FAST, timeout=180)
+        assert result.ok
+        requests.append(sandbox.world.per_account("weibo")["1000000001"])
+    with app.session() as s:
+        third = latest_obs(s, "1000000001")
+    assert requests[0] > 2 and requests[1] <= 2 and requests[2] <= 2, requests
+    assert third.details["stop"] == "reached stored posts"
+    assert datetime.fromisoformat(third.details["joined_from"]) <= WINDOW_START

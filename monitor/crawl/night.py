@@ -161,7 +161,9 @@ def candidates(app: App, at: datetime, platforms: set[str]) -> list[Candidate]:
             refresh = timedelta(days=s_.platforms.weibo.profile_refresh_days)
             if a.profile_observed_at is None or not facts.get("weibo_containerid") or at - a.profile_observed_at >= refresh:
                 deferred.append(Task(PROFILE, {weibo_host: 1.0}, _age(at, a.profile_observed_at)))
-            joined = outcome == "ok" and (exhaustive or (covered is not None and covered <= window))
+            chain = _joined_from(details)
+            joined = outcome == "ok" and (exhaustive or (covered is not None and covered <= window)
+                                          or (chain is not None and chain <= window))
             if not joined:
                 pages = (recent_posts[a.id] / WEIBO_PAGE_POSTS) if a.id in recent_posts else WEIBO_FIRST_HISTORY
                 deferred.append(Task(HISTORY, {weibo_host: max(1.0, pages)}, None if outcome is None else 0.0))
@@ -197,6 +199,11 @@ def candidates(app: App, at: datetime, platforms: set[str]) -> list[Candidate]:
 
 def _age(at: datetime, then: datetime | None) -> float | None:
     return None if then is None else max(0.0, (at - then).total_seconds() / 86400)
+
+
+def _joined_from(details) -> datetime | None:
+    """Where a Weibo observation's unbroken chain of spans starts (spiders/spiders/weibo.py)."""
+    return _parse((details or {}).get("joined_from"))
 
 
 def _parse(value) -> datetime | None:

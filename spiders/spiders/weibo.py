@@ -72,6 +72,15 @@ from storage.db import make_engine, session_scope
 from storage.models import FULL_TEXT_SOURCES, Observation, Post
 
 
+def joined_from(details: Optional[dict]) -> Optional[datetime]:
+    """An observation's ``details["joined_from"]`` (see WeiboSpider._joined_from), or None."""
+    raw = (details or {}).get("joined_from")
+    try:
+        return datetime.fromisoformat(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
 # ``ok:0 访问频次过高`` (HTTP 200) is retried this many times after a growing pause, as
 # RetryMiddleware does for 418; then the account is 未能核验 for the night.
 RATE_LIMIT_RETRIES = 2
@@ -86,6 +95,7 @@ class _Stored:
     prev_exhaustive: bool = False
     prev_partial: bool = False  # the last ok observation had later pages refused
     full_bodies: set[str] = field(default_factory=set)  # recent posts stored with their full text
+    prev_joined_from: Optional[datetime] = None  # start of the unbroken chain of spans it ended
 
 
 @dataclass
@@ -162,6 +172,7 @@ class WeiboSpider(AccountSpider):
                     st = out[aid]
                     st.prev_ok_at, st.prev_ok_from, st.prev_exhaustive = at, cov, bool(exh)
                     st.prev_partial = bool((details or {}).get("partial") or (details or {}).get("deeper_pages_refused"))
+                    st.prev_joined_from = joined_from(details)
                 # Paging reaches back to the window and at most a page beyond it; pinned
                 # posts may be of any age.
                 recent = self.window_start() - timedelta(days=self.settings.getint("WEIBO_FULL_TEXT_LOOKBACK_DAYS", 30))
@@ -408,7 +419,18 @@ class WeiboSpider(AccountSpider):
         if s.newest_at is None or s.prev_ok_at is None or s.newest_at > s.prev_ok_at:
             return False
         return (s.prev_exhaustive or (s.prev_ok_from is not None and s.prev_ok_from <= window)
+                or (s.prev_joined_from is not None and s.prev_joined_from <= window)
                 or (s.prev_partial and not run.profile_due))
+
+    @staticmethod
+    def _joined_from(run: _Run, covered: Optional[datetime]) -> Optional[datetime]:
+        """Where the unbroken chain of observed spans ending tonight starts: paging stopped at
+        the stored posts, so tonight's span joins the last one's (and its chain). Without it
+        the night after an incremental one would page down to the window again."""
+        if run.stop != "reached stored posts" or covered is None:
+            return None
+        s = run.stored
+        return min(t for t in (s.prev_joined_from, s.prev_ok_from, covered) if t is not None)
 
     def _partial(self, run: _Run, why: str) -> Iterator[Any]:
         """Later pages refused after page 1 succeeded: keep what was read, say how far."""
@@ -508,6 +530,7 @@ class WeiboSpider(AccountSpider):
         # No non-pinned post at all: the crawl still saw [T, T] completely (and, when
         # exhaustive, that there is nothing before).
         covered = (run.oldest or at) if ok else None
+        joined = self._joined_from(run, covered) if ok else None
         yield ObservationItem(
             account_id=run.account_id, platform="weibo", kind="timeline", outcome=outcome,
             url=run.main_url or url, observed_at=at, http_status=run.http_status, reason=reason,
@@ -515,6 +538,7 @@ class WeiboSpider(AccountSpider):
             capture_ref=run.capture_ref,
             details={"profile": run.profile_status, "pages": run.pages, "route": run.route, "stop": run.stop,
                      "notes": run.notes, "uid": run.uid, **({"partial": run.partial} if ok and run.partial else {}),
+                     **({"joined_from": joined.isoformat()} if joined is not None else {}),
                      # Remembered until a profile night probes the deeper pages again.
                      **({"deeper_pages_refused": True} if ok and not run.partial and run.stored.prev_partial
                         and run.stop == "reached stored posts" and not run.profile_due else {})},
