@@ -63,8 +63,15 @@ def _child_peak_rss_mb() -> float:
 
 
 # --------------------------------------------------------------------------- crawl
-def bench_crawl(n: int, workdir: Path, nights: int = 2) -> dict:
-    """Crawl n scale accounts for `nights` nights; requests/account and accounts/s."""
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def bench_crawl(n: int, workdir: Path, nights: int = 2, writer_thread: bool = True) -> dict:
+    """Crawl n scale accounts for `nights` nights; requests/account, accounts/s and the crawl
+    child's CPU seconds. ``writer_thread`` False writes WARC records and rows on the event
+    loop, as the crawl did before the writer thread (spiders/writer.py)."""
     from monitor.crawl import run_crawl
 
     scenario = ScaleScenario(n, T, seed=11)
@@ -74,23 +81,26 @@ def bench_crawl(n: int, workdir: Path, nights: int = 2) -> dict:
         # Throughput measures our own overhead: lift the sandbox's Weibo 418 rate limit
         # (politeness is measured separately, as requests per account).
         world.state["weibo"].rate_limit = 10**9
-        db = workdir / f"crawl{n}.db"
+        db = workdir / f"crawl{n}-{int(writer_thread)}.db"
         app = App(_settings(workdir, f"sqlite:///{db}", srv.url))
         app.init_db()
         _import_registry(app, write_scale_registry(workdir / f"scale{n}.csv", scenario, srv.url))
         for night_index, night in enumerate([T - timedelta(days=d) for d in range(nights - 1, -1, -1)]):
             world.set_clock(night)
             world.clear_log()
-            t0 = time.perf_counter()
-            result = run_crawl(app, night, ["weibo", "wechat"], run_id=None)
-            elapsed = time.perf_counter() - t0
+            t0, cpu0 = time.perf_counter(), _children_cpu()
+            result = run_crawl(app, night, ["weibo", "wechat"], run_id=None,
+                               extra={"MONITOR_WRITER_THREAD": writer_thread})
+            elapsed, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
             per = world.per_account()
             label = "first" if night_index == 0 else "steady"
+            out.setdefault("nights", []).append({"requests": len(world.requests), "seconds": round(elapsed, 1)})
             by_platform = {}
             for plat in ("weibo", "wechat"):
                 accounts = sum(1 for a in per if scenario.account(plat, a) is not None)
                 by_platform[plat] = round(world.count(platform=plat) / max(accounts, 1), 2)
-            out[label] = {"seconds": elapsed, "requests": len(world.requests), "by_platform": by_platform,
+            out[label] = {"seconds": elapsed, "cpu_seconds": cpu, "requests": len(world.requests),
+                          "by_platform": by_platform,
                           "per_account": len(world.requests) / n, "max_per_account": max(per.values() or [0]),
                           "ok": result.ok, "urls": [f"{srv.url}{r.path}?{r.query}" for r in world.requests]}
         out["peak_rss_mb"] = _child_peak_rss_mb()
@@ -260,7 +270,17 @@ def main() -> int:
         work = Path(tmp)
         if "crawl" in want:
             for n in sizes:
+                # Before and after, side by side: rows and WARC records written on the event
+                # loop (inline), then on the writer thread; each against the raw client.
+                before = bench_crawl(n, work, nights=1, writer_thread=False)
                 r = bench_crawl(n, work)
+                for label, run in (("inline_writes", before), ("writer_thread", r)):
+                    first = run["first"]
+                    rps = first["requests"] / first["seconds"]
+                    emit(f"crawl_cpu_per_1000_requests_{label}_{n}", round(first["cpu_seconds"] * 1000 / first["requests"], 2),
+                         "CPU s / 1000 req", requests=first["requests"], seconds=round(first["seconds"], 1),
+                         rps=round(rps, 1), raw_rps=round(run["raw"]["rps"], 1),
+                         ratio=round(rps / run["raw"]["rps"], 2))
                 emit(f"requests_per_account_first_night_{n}", round(r["first"]["per_account"], 2), "req/account",
                      **r["first"]["by_platform"])
                 emit(f"requests_per_account_steady_night_{n}", round(r["steady"]["per_account"], 2), "req/account",

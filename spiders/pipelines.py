@@ -9,6 +9,11 @@ partial one (a card cut at 全文, a feed description), so a body is fetched onc
 dropped, over-long text cut and noted), so PostgreSQL stores what SQLite stores; a write that
 still fails is recorded as that account's failed observation (``storage_write_failed``), which
 the operator is alerted about, never a silent gap.
+
+The writes happen on the crawl's writer thread (``spiders.writer``), off the event loop:
+accounts are committed in batches (one transaction for up to ``BATCH`` accounts, or whatever
+is waiting when the queue runs dry); a batch that fails is written again account by account,
+so one bad row costs only its own account.
 """
 from __future__ import annotations
 
@@ -23,12 +28,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.items import TEXT_LIMIT, AppCheckItem, ObservationItem, PostItem, ProfileItem
+from spiders.writer import BackgroundWriter, resolved, writer_for
 from storage.db import make_engine, session_scope
 from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
 from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Observation, Post
 from storage.texts import text_sha
 
 log = logging.getLogger(__name__)
+
+BATCH = 64  # accounts per transaction on the writer thread
 
 _POST_UPDATABLE = ("published_at", "kind", "pinned", "url", "time_source", "state", "details", "last_seen_at")
 # Columns that come from the body: kept as stored when tonight's body is weaker than it.
@@ -44,15 +52,20 @@ class StoragePipeline:
         self._profiles: dict[int, ProfileItem] = {}
         self._app_checks: dict[int, list[AppCheckItem]] = defaultdict(list)
         self.counts: dict[str, int] = defaultdict(int)
+        self.writer = BackgroundWriter(threaded=False)
+        self._batch: list[tuple] = []
 
     @classmethod
     def from_crawler(cls, crawler):
         s = crawler.settings
         run_id = s.get("MONITOR_RUN_ID")
-        return cls(s.get("MONITOR_DATABASE_URL"), int(run_id) if run_id else None)
+        pipeline = cls(s.get("MONITOR_DATABASE_URL"), int(run_id) if run_id else None)
+        pipeline.writer = writer_for(crawler)
+        return pipeline
 
     def open_spider(self, spider=None):
         self.engine = make_engine(self.database_url)
+        self.writer.on_idle(self._commit_batch)
 
     def close_spider(self, spider=None):
         # Posts whose account never got an observation (spider stopped mid-account) are
@@ -60,6 +73,7 @@ class StoragePipeline:
         self._posts.clear()
         self._profiles.clear()
         self._app_checks.clear()
+        self.writer.flush()
         if self.engine is not None:
             self.engine.dispose()
 
@@ -69,33 +83,64 @@ class StoragePipeline:
         elif isinstance(item, ProfileItem):
             self._profiles[item.account_id] = item
         elif isinstance(item, ObservationItem):
-            self._write_account(item)
+            self._hand_over(item)
         elif isinstance(item, AppCheckItem):
             self._app_checks[item.account_id].append(item)
         return item
 
-    def _write_account(self, obs: ObservationItem) -> None:
+    def _hand_over(self, obs: ObservationItem) -> None:
+        """The account is complete: gather its rows and give them to the writer thread."""
         posts = self._posts.pop(obs.account_id, []) + list(obs.posts)
         profile = obs.profile or self._profiles.pop(obs.account_id, None)
         self._profiles.pop(obs.account_id, None)
         app_checks = self._app_checks.pop(obs.account_id, [])
-        values = {f.name: getattr(obs, f.name) for f in dataclasses.fields(obs)
-                  if f.name not in ("seen_post_ids", "posts", "profile")}
+        self.writer.submit(self._stage, (obs, posts, profile, app_checks))
+
+    def _stage(self, account: tuple) -> None:
+        self._batch.append(account)
+        if len(self._batch) >= BATCH:
+            self._commit_batch()
+
+    def _commit_batch(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        if len(batch) > 1:
+            try:
+                with session_scope(self.engine) as s:
+                    for account in batch:
+                        self._apply(s, *account)
+            except SQLAlchemyError:
+                pass  # written again one account at a time: only the bad one fails
+            else:
+                for account in batch:
+                    self._count(*account)
+                return
+        for account in batch:
+            self._write_account(*account)
+
+    def _write_account(self, obs: ObservationItem, posts, profile, app_checks) -> None:
         try:
             with session_scope(self.engine) as s:
-                s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, values)))
-                if posts:
-                    upsert_posts(s, posts, obs.observed_at)
-                if profile is not None:
-                    apply_profile(s, profile)
-                s.add_all(AppCheck(run_id=self.run_id, **fit_with_note(AppCheck.__table__, dataclasses.asdict(c)))
-                          for c in app_checks)
-                seen = obs.seen_post_ids
-                if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
-                    mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
+                self._apply(s, obs, posts, profile, app_checks)
         except SQLAlchemyError as exc:
-            self._record_write_failure(values, exc)
+            self._record_write_failure(_observation_values(obs), exc)
             return
+        self._count(obs, posts, profile, app_checks)
+
+    def _apply(self, s, obs: ObservationItem, posts, profile, app_checks) -> None:
+        s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, _observation_values(obs))))
+        if posts:
+            upsert_posts(s, posts, obs.observed_at)
+        if profile is not None:
+            apply_profile(s, profile)
+        s.add_all(AppCheck(run_id=self.run_id, **fit_with_note(AppCheck.__table__, _values(c)))
+                  for c in app_checks)
+        seen = obs.seen_post_ids
+        if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
+            mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
+
+    def _count(self, obs: ObservationItem, posts, profile, app_checks) -> None:
         self.counts[f"observations_{obs.outcome}"] += 1
         self.counts["posts"] += len(posts)
         self.counts["app_checks"] += len(app_checks)
@@ -118,11 +163,32 @@ class StoragePipeline:
         self.counts[f"observations_{failed['outcome']}"] += 1
 
 
+@lru_cache(maxsize=16)
+def _field_names(cls) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _values(item) -> dict[str, Any]:
+    """An item's fields, one level deep (``dataclasses.asdict`` deep-copies every nested value,
+    which cost more than the write itself); a pending WARC reference resolved."""
+    out = {name: getattr(item, name) for name in _field_names(type(item))}
+    if "capture_ref" in out:
+        out["capture_ref"] = resolved(out["capture_ref"])
+    return out
+
+
+def _observation_values(obs: ObservationItem) -> dict[str, Any]:
+    values = _values(obs)
+    for name in ("seen_post_ids", "posts", "profile"):
+        values.pop(name, None)
+    return values
+
+
 def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
     # One post id may appear twice in one crawl (pinned and in the timeline): keep the last.
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for p in posts:
-        values = dataclasses.asdict(p)
+        values = _values(p)
         if values["text"] and len(values["text"]) > TEXT_LIMIT:
             cut = {**(values["details"].get(CUT_KEY) or {}), "text": len(values["text"])}
             values.update(text=values["text"][:TEXT_LIMIT], details={**values["details"], CUT_KEY: cut})

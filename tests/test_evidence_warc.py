@@ -33,7 +33,8 @@ SPIDER = textwrap.dedent("""
             for path in ("/plain", "/gzip", "/missing"):
                 yield scrapy.Request(base + path, callback=self.parse, dont_filter=True)
         def parse(self, response):
-            refs[response.url] = [response.status, response.meta.get("warc_ref"), response.text]
+            # The record is written off the event loop: str() waits for its reference.
+            refs[response.url] = [response.status, str(response.meta.get("warc_ref")), response.text]
 
     settings = get_project_settings()
     settings.setdict({"MONITOR_WARC_DIR": warc_dir, "MONITOR_RUN_ID": 42, "LOG_LEVEL": "WARNING",

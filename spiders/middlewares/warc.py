@@ -11,6 +11,11 @@ the body as it came off the wire (still content-encoded), which is what WARC arc
 The body Scrapy already holds is written through a memoryview: no copy is made, and bodies
 above ``MONITOR_WARC_MAX_BODY`` bytes are cut there and marked ``WARC-Truncated: length``.
 
+Building, compressing and writing the records happens on the crawl's writer thread
+(``spiders.writer``; zlib releases the GIL there), so the event loop hands out a
+``PendingRef`` at once; the storage pipeline, on the same thread and after the record,
+writes its final string. Built without a crawler (tests, tools) the writer runs inline.
+
 Secrets never reach a record (packages built from these records go to third parties): the
 values of ``Cookie``, ``Set-Cookie`` and ``Authorization`` headers are replaced (cookie names
 and attributes kept), the configured secret values (``MONITOR_SECRET_VALUES``: cookies,
@@ -29,6 +34,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from spiders.redact import SECRET_HEADERS, Scrubber, redact_header
+from spiders.writer import BackgroundWriter, PendingRef, writer_for
 
 DEFAULT_MAX_BODY = 20 * 1024 * 1024
 # Scrapy has already removed the chunked framing: keep the header for the record, renamed
@@ -86,6 +92,7 @@ class WarcWriterMiddleware:
         self._writer: WARCWriter | None = None
         self._relpath = ""
         self.crawler = None
+        self.writer = BackgroundWriter(threaded=False)
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -93,6 +100,7 @@ class WarcWriterMiddleware:
         mw = cls(s.get("MONITOR_WARC_DIR") or "var/warc", s.get("MONITOR_RUN_ID"),
                  s.getint("MONITOR_WARC_MAX_BODY", DEFAULT_MAX_BODY), s.getlist("MONITOR_SECRET_VALUES") or [])
         mw.crawler = crawler
+        mw.writer = writer_for(crawler)
         crawler.signals.connect(mw.spider_closed, signal=signals.spider_closed)
         return mw
 
@@ -110,15 +118,24 @@ class WarcWriterMiddleware:
     def process_response(self, request, response, spider=None):
         # Scrapy ≥ 2.13 no longer passes the spider to downloader middlewares.
         spider = spider or getattr(self.crawler, "spider", None)
+        ref = PendingRef()
+        self.writer.submit(self._write_ref, ref, request, response, spider)
+        # response.meta is request.meta once Scrapy ties the two together.
+        request.meta["warc_ref"] = ref.result(0) if not self.writer.threaded else ref
+        if request.meta["warc_ref"] is None:
+            del request.meta["warc_ref"]
+        return response
+
+    def _write_ref(self, ref: PendingRef, request, response, spider) -> None:
         try:
-            ref = self._write(request, response, getattr(spider, "name", None) or "spider")
+            ref.set(self._write(request, response, getattr(spider, "name", None) or "spider"))
         except OSError as exc:  # a full disk must not stop the crawl; the observation just lacks a ref
+            ref.set(None)
             if spider is not None:
                 spider.logger.error("WARC write failed for %s: %s", response.url, exc)
-            return response
-        # response.meta is request.meta once Scrapy ties the two together.
-        request.meta["warc_ref"] = ref
-        return response
+        except BaseException:
+            ref.set(None)
+            raise
 
     def record(self, request, response, spider_name: str) -> str:
         """Archive an exchange made outside Scrapy's downloader (a browser's); its reference."""
@@ -176,6 +193,10 @@ class WarcWriterMiddleware:
         return f"{self._relpath}#{offset}"
 
     def spider_closed(self, spider=None):
+        self.writer.submit(self._close)
+        self.writer.flush()
+
+    def _close(self) -> None:
         if self._fh is not None:
             self._fh.close()
             self._fh = self._writer = None
