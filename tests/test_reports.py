@@ -12,10 +12,9 @@ from monitor.reports import write_report
 from monitor.timeutil import complete_weeks_before
 from storage.models import Account, EvidencePackage, Finding, Post, ScoreCard
 from tests.fixtures.core import T, TZ
+from tests.fixtures.pages import local_page
 
 PERIOD_START = complete_weeks_before(T, 4, TZ)[0][0]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 EVIDENCE_ID = "cd" * 32
 
 
@@ -138,18 +137,11 @@ def test_tongbao_lists_vetoes_and_deductions_with_deadline(app, seeded, tmp_path
 
 
 def test_html_report_renders_in_chromium(app, seeded, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     paths = write_report(app, T, tmp_path / "out")
     html = paths["html"].read_text(encoding="utf-8")
     assert not re.search(r"""(src|href)=["']https?://""", html), "the report must not load external assets"
     shot = tmp_path / "report.png"
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        remote = []
-        page.on("request", lambda r: remote.append(r.url) if not r.url.startswith(("file:", "data:")) else None)
-        page.goto(paths["html"].as_uri())
+    with local_page(paths["html"]) as (page, remote):
         text = page.inner_text("body")
         svg_counts = {k: page.locator(f"#acc-{v} svg.timeline").count() for k, v in seeded.items()}
         gaps = {k: page.locator(f"#acc-{v} svg rect.gap").count() for k, v in seeded.items()}
@@ -157,7 +149,6 @@ def test_html_report_renders_in_chromium(app, seeded, tmp_path):
         img_ok = page.eval_on_selector(f"#acc-{seeded['cc']} .evidence img", "i => i.complete && i.naturalWidth > 0")
         link = page.get_attribute(f"#acc-{seeded['cc']} .evidence a", "href")
         page.screenshot(path=str(shot), full_page=True)
-        browser.close()
     assert remote == []
     for name in ("政务新媒体检查报告", "崇川发布", "通州教育", "海门政务", "启东文旅", "南通百通",
                  "按属地统计", "按主办单位统计", "崇川区人民政府办公室", "认证信息不规范 −10", "未能核验"):

@@ -18,6 +18,7 @@ from monitor.reports.wording import (
     fmt_period,
     fmt_time,
     rectify_deadline,
+    regulation_name,
     tongbao_title,
 )
 
@@ -85,7 +86,7 @@ def render_tongbao(data: ReportData, issuer: str = TONGBAO_ISSUER) -> str:
     return _env.get_template("tongbao.html").render(
         title=tongbao_title(f"{local.year}年第{'一二三四'[quarter - 1]}季度"),
         addressee=TONGBAO_ADDRESSEE,
-        regulation=(data.rules.source or data.rules.name).split("（")[0].replace("附件2", "") or "政务新媒体管理办法",
+        regulation=regulation_name(data.rules),
         vetoed=vetoed, deducted=deducted, rectify_days=RECTIFY_DAYS,
         deadline_text=fmt_date(rectify_deadline(data.at, data.tz)), date_text=fmt_date(local.date()),
         issuer=issuer, **_common(data))

@@ -244,6 +244,11 @@ def rule_title(ruleset: RuleSet, rule_id: str) -> str:
     return f"{rule.name_zh}：{rule.detail_zh}" if rule else rule_id
 
 
+def regulation_name(ruleset: RuleSet) -> str:
+    """The regulation a rule set comes from, as documents cite it in 《》: '南通市政务新媒体管理办法'."""
+    return (ruleset.source or ruleset.name).split("（")[0].replace("附件2", "") or "政务新媒体管理办法"
+
+
 def rule_name(ruleset: RuleSet, rule_id: str) -> str:
     rule = _rule(ruleset, rule_id)
     return rule.name_zh if rule else rule_id
