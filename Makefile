@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Root (CI containers) needs no sudo; a developer's account does.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium fonts-noto-cjk aapt zipalign apksigner openssl
+APT_PACKAGES := chromium fonts-noto-cjk aapt zipalign apksigner openssl libreoffice-writer-nogui poppler-utils
 DEMO_DATABASE_URL ?= sqlite:///var/demo.db
 PYTEST_ARGS ?= -q -n 2
 
@@ -24,7 +24,7 @@ system:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
-	for tool in aapt zipalign apksigner openssl; do \
+	for tool in aapt zipalign apksigner openssl libreoffice pdftotext; do \
 	  command -v $$tool >/dev/null 2>&1 || missing="$$missing $$tool"; \
 	done; \
 	if [ -n "$$missing" ]; then \
