@@ -259,8 +259,8 @@ class GovDoc:
         parts = [f'<w:tbl {nsdecls("w")}><w:tblPr><w:tblStyle w:val="{self._style_id("Table Grid")}"/>'
                  f'<w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>'
                  f'<w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>',
-                 _row(headers, widths, head_style, head_font, header=True)]
-        parts += [_row(values, widths, cell_style, cell_font) for values in rows]
+                 _row(headers, head_style, head_font, header=True)]
+        parts += [_row(values, cell_style, cell_font) for values in rows]
         parts.append("</w:tbl>")
         tbl = parse_xml("".join(parts))
         body = self.doc.element.body
@@ -287,15 +287,17 @@ def xml_text(text: object) -> str:
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _row(values: list[str], widths: list[int], style_id: str, font: str, header: bool = False) -> str:
+def _row(values: list[str], style_id: str, font: str, header: bool = False) -> str:
+    """One table row. Cells carry no properties of their own (the grid and the fixed layout
+    give the widths): a province's 主办单位 table has tens of thousands of cells, and every
+    element is memory while the document is built."""
     cells = []
-    for text, w in zip(values, widths):
+    for text in values:
         run = ""
         if text:
             run = (f'<w:r><w:rPr><w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:eastAsia="{escape(font)}" '
                    f'w:hint="eastAsia"/></w:rPr><w:t xml:space="preserve">{escape(xml_text(text))}</w:t></w:r>')
-        cells.append(f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="dxa"/><w:vAlign w:val="center"/></w:tcPr>'
-                     f'<w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{run}</w:p></w:tc>')
+        cells.append(f'<w:tc><w:p><w:pPr><w:pStyle w:val="{style_id}"/></w:pPr>{run}</w:p></w:tc>')
     props = '<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>' if header else '<w:trPr><w:cantSplit/></w:trPr>'
     return f"<w:tr>{props}{''.join(cells)}</w:tr>"
 

@@ -36,7 +36,6 @@ from sqlalchemy import (
     false,
     func,
     insert,
-    literal,
     select,
 )
 from sqlalchemy.orm import Session
@@ -201,10 +200,13 @@ class PeriodQueries:
         self.veto_ids = [r.id for r in rules.group("veto") if r.scored]
         self.ded_ids = [r.id for r in rules.group("deduction") if r.scored]
         self.checked = ScoreCard.verdict != UNVERIFIABLE
+        # Per account: its nights, checked nights, last checked night, and per month of the
+        # period its nights (n<i>), checked (c<i>) and 合格 (p<i>) nights.
+        per_month = [Column(f"{k}{i}", Integer) for i in range(len(self.months())) for k in "ncp"]
         self.accounts = Table(f"period_accounts_{id(self):x}", MetaData(),
                               Column("account_id", Integer, primary_key=True), Column("nights", Integer),
                               Column("checked", Integer), Column("last_checked", AwareDateTime()),
-                              prefixes=["TEMPORARY"])
+                              *per_month, prefixes=["TEMPORARY"])
         self.problems = (
             select(Finding.account_id.label("account_id"), Finding.rule.label("rule"),
                    func.min(Finding.at).label("first_found"), func.max(Finding.at).label("last_found"),
@@ -221,11 +223,17 @@ class PeriodQueries:
             self.rectified_by = "orders"
         conn = self.s.connection()
         self.accounts.create(conn)
+        passed = ScoreCard.verdict == PASSED
+        tallies = [func.count(), func.sum(case((self.checked, 1), else_=0)),
+                   func.max(case((self.checked, ScoreCard.at)))]
+        for _, lo, hi in self.months():
+            inside = and_(ScoreCard.at >= lo, ScoreCard.at < hi)
+            tallies += [func.sum(case((inside, 1), else_=0)), func.sum(case((and_(inside, self.checked), 1), else_=0)),
+                        func.sum(case((and_(inside, passed), 1), else_=0))]
+        # The one pass over the period's score cards.
         conn.execute(insert(self.accounts).from_select(
-            ["account_id", "nights", "checked", "last_checked"],
-            select(ScoreCard.account_id, func.count(), func.sum(case((self.checked, 1), else_=0)),
-                   func.max(case((self.checked, ScoreCard.at)))).where(self.in_period)
-            .group_by(ScoreCard.account_id)))
+            [c.name for c in self.accounts.columns],
+            select(ScoreCard.account_id, *tallies).where(self.in_period).group_by(ScoreCard.account_id)))
         return self
 
     def __exit__(self, *exc) -> None:
@@ -279,22 +287,18 @@ class PeriodQueries:
                 f.never_verifiable += never
                 f.closed_without_notice += shut
 
-        months = self.months()
-        month = case(*[(and_(ScoreCard.at >= lo, ScoreCard.at < hi), literal(i))
-                       for i, (_, lo, hi) in enumerate(months)], else_=-1)
-        q = (select(*keys, month, func.count(), func.sum(case((self.checked, 1), else_=0)),
-                    func.sum(case((ScoreCard.verdict == PASSED, 1), else_=0)))
-             .select_from(ScoreCard).join(Account, Account.id == ScoreCard.account_id)
-             .where(self.in_period).group_by(*keys, month))
+        months = [m for m, _, _ in self.months()]
+        q = (select(*keys, *[func.sum(a[f"{k}{i}"]) for i in range(len(months)) for k in "ncp"])
+             .select_from(self.accounts).join(Account, Account.id == a.account_id).group_by(*keys))
         for row in self.s.execute(q):
-            for f, (i, n, checked, passed) in each(row):
-                if i < 0:
-                    continue
-                f.account_nights += n
-                f.checked_nights += checked
-                f.passed_nights += passed
-                was = f.monthly.get(months[i][0], (0, 0))
-                f.monthly[months[i][0]] = (was[0] + passed, was[1] + checked)
+            for f, values in each(row):
+                for i, month in enumerate(months):
+                    n, checked, passed = values[3 * i:3 * i + 3]
+                    f.account_nights += n
+                    f.checked_nights += checked
+                    f.passed_nights += passed
+                    was = f.monthly.get(month, (0, 0))
+                    f.monthly[month] = (was[0] + passed, was[1] + checked)
 
         p = self.problems.c
         is_veto = p.rule.in_(self.veto_ids) if self.veto_ids else false()
