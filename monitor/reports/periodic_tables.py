@@ -53,9 +53,9 @@ def figures_table(data: PeriodicData, label: str, rows: list[Figures], title: st
     cols = [Column(label, lambda f: f.key, TEXT, 26), Column("账号数", lambda f: f.accounts),
             Column("监测账号·夜次", lambda f: f.account_nights, width=12),
             Column("已核验账号·夜次", lambda f: f.checked_nights, width=12)]
-    cols += [Column(f"{month_label(data, ym)}合格率", lambda f, ym=ym: f.month_rate(ym), PCT)
+    cols += [Column(f"{month_label(data, ym)}合格率", lambda f, ym=ym: f.month_rate(ym), PCT, 12)
              for ym in data.months]
-    cols += [Column("期间合格率", lambda f: f.pass_rate, PCT),
+    cols += [Column("期间合格率", lambda f: f.pass_rate, PCT, 12),
              Column("单项否决（发现）", lambda f: f.vetoes, width=12),
              Column("单项否决（已整改）", lambda f: f.vetoes_rectified, width=12),
              Column("扣分情形（发现）", lambda f: f.deductions, width=12),
@@ -88,9 +88,9 @@ def annex3_table(data: PeriodicData, label: str, rows: list[Figures], orders: di
     cols = [Column(label, lambda r: r.figures.key, TEXT, 26),
             Column("账号数", lambda r: r.figures.accounts),
             Column("已核验账号", lambda r: r.figures.checked_accounts),
-            Column("检查比例", lambda r: r.figures.check_ratio, PCT),
+            Column("检查比例", lambda r: r.figures.check_ratio, PCT, 12),
             Column("检查比例加分（参考）", lambda r: r.figures.check_bonus, width=14),
-            Column("合格率", lambda r: r.figures.pass_rate, PCT),
+            Column("合格率", lambda r: r.figures.pass_rate, PCT, 12),
             Column("出现单项否决账号", lambda r: r.figures.veto_accounts, width=12),
             Column("通报整改单", lambda r: r.orders.get("orders", 0), width=10),
             Column("按期整改", lambda r: r.orders.get("rectified_in_time", 0)),
