@@ -81,7 +81,7 @@ def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, a
                 _discover(app, night, world, console)
         print_summary(app, T, console, result.report_dir if result else None)
         console.print(f"\ndatabase: {app.settings.database_url}", highlight=False)
-        _workspace_hint(app, workdir, console)
+        _workspace_hint(app, workdir, server.url, T, console)
         return 0
     finally:
         server.stop()
@@ -101,17 +101,16 @@ def _discover(app: App, night, world: World, console: Console) -> None:
                   f"(monitor discover list)", highlight=False)
 
 
-def _workspace_hint(app: App, workdir: Path, console: Console) -> None:
-    """A config file for the demo database and a demo inspector, so the result can be looked
-    at (and reviewed) in the web workspace."""
+def demo_config_text(s: Settings, sandbox_url: str, secret_key: str) -> str:
+    """monitor.toml for the demo database. It points every platform at the demo sandbox too:
+    without that, 立即复核 / ``monitor recheck`` and evidence on demand from the workspace
+    would go to the real sites (or find 抖音/快手/头条 not configured) instead of the sandbox
+    the demo's findings came from."""
     import json
-    import secrets
 
-    from monitor.web.users import add_user
+    from monitor.sandbox.settings_toml import sandbox_toml
 
-    config = workdir / "monitor.toml"
-    s = app.settings
-    config.write_text("\n".join([
+    return "\n".join([
         "# Written by `monitor demo`: the demo database, for `monitor --config … web`.",
         f"database_url = {json.dumps(s.database_url)}",
         f"evidence_dir = {json.dumps(s.evidence_dir)}",
@@ -120,13 +119,28 @@ def _workspace_hint(app: App, workdir: Path, console: Console) -> None:
         "[alerts]",
         f"outbox = {json.dumps(s.alerts.outbox)}",
         "[web]",
-        f"secret_key = {json.dumps(secrets.token_urlsafe(32))}",
+        f"secret_key = {json.dumps(secret_key)}",
         "",
-    ]), encoding="utf-8")
+    ]) + sandbox_toml(sandbox_url)
+
+
+def _workspace_hint(app: App, workdir: Path, sandbox_url: str, T, console: Console) -> None:
+    """A config file for the demo database and a demo inspector, so the result can be looked
+    at (and reviewed) in the web workspace."""
+    import secrets
+    from urllib.parse import urlsplit
+
+    from monitor.web.users import add_user
+
+    config = workdir / "monitor.toml"
+    config.write_text(demo_config_text(app.settings, sandbox_url, secrets.token_urlsafe(32)), encoding="utf-8")
     password = secrets.token_urlsafe(9)
     add_user(app, "demo", "inspector", password)
     console.print("\n[bold]工作台 web workspace[/]: run", highlight=False)
     console.print(f"  monitor --config {config} web --port 8080", highlight=False, soft_wrap=True)
+    console.print(f"  (立即复核 and monitor recheck need the sandbox too: "
+                  f"monitor sandbox --port {urlsplit(sandbox_url).port} --at {T.isoformat()})",
+                  highlight=False, soft_wrap=True)
     console.print(f"  then open http://127.0.0.1:8080/ and sign in as [bold]demo[/] with password [bold]{password}[/]",
                   highlight=False, soft_wrap=True)
 
