@@ -278,6 +278,16 @@ def test_cli_check_json(run_cli, tmp_path):
     assert hit["source"].startswith("terms_state.txt@")
 
 
+def test_cli_check_table_says_where_as_a_reader_counts_and_notes_once(run_cli):
+    # Was "3–6" (0-based offsets into the whole text) and "…2018年机构改革…（2018年起）".
+    r = run_cli("text", "check", "-", input="第一行。\n南通市卫计委发布通知。", env={"COLUMNS": "200"})
+    assert r.exit_code == 1, r.stderr
+    (row,) = [line for line in r.stdout.splitlines() if "卫计委" in line]
+    cells = [c.strip() for c in row.split("│")[1:-1]]
+    assert cells[:4] == ["2", "第4–6字", "卫计委", "卫健委"]
+    assert cells[5] == "2018年机构改革组建卫生健康委员会"
+
+
 def test_cli_check_stdin_clean_text(run_cli):
     r = run_cli("text", "check", "-", input="南通市人民政府办公室发布通知。")
     assert r.exit_code == 0 and "未发现问题" in r.stdout

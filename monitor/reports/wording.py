@@ -199,6 +199,14 @@ def zone_name(tz: ZoneInfo) -> str:
     return "北京时间" if str(tz) in ("Asia/Shanghai", "Asia/Chongqing", "PRC") else str(tz)
 
 
+def span_zh(start: int, end: int, text: str | None = None) -> str:
+    """Where a hit sits, as a reader counts: '第4–6字' (1-based, both ends included), within its
+    line when the text is given. JSON keeps the 0-based half-open offsets."""
+    base = text.rfind("\n", 0, start) + 1 if text is not None else 0
+    first, last = start - base + 1, max(end - base, start - base + 1)
+    return f"第{first}字" if first == last else f"第{first}–{last}字"
+
+
 def fmt_time(value: datetime | str | None, tz: ZoneInfo, with_zone: bool = True) -> str:
     """'2026年11月24日 02:00（北京时间）'; accepts the ISO strings findings keep in their facts."""
     if value is None or value == "":

@@ -89,7 +89,7 @@ def _pairs(lists: Lists) -> Iterator[tuple[str | None, Pair]]:
             yield wrong, Pair(
                 rule=f"pairs.{group}.{pid}", right=str(t.get("right", "")), kind=kind,
                 line=t.get("line", wl.get("line", DEFAULT_LINE[kind])), source=wl.source,
-                note=str(t.get("note", "")) + _since_note(t.get("since")),
+                note=_note(str(t.get("note", "")), t.get("since")),
                 since=_since(t.get("since"), where),
                 examples=examples or (wrong,),
                 unless_before=_strings(t, "unless_before", where) or _strings(top, "unless_before", where),
@@ -109,10 +109,12 @@ def _since(value, where: str) -> date | None:
     raise ListError(f"{where}: `since` must be a year (2018) or a date (2022-12-26), not {value!r}")
 
 
-def _since_note(value) -> str:
-    if isinstance(value, int):
-        return f"（{value}年起）"
-    return f"（{value}起）" if value else ""
+def _note(note: str, since) -> str:
+    """The list's note, plus since when the wrong form is wrong unless the note already says
+    it ("2018年机构改革…（2018年起）" repeats itself in every finding)."""
+    if not since or str(since) in note:
+        return note
+    return note + (f"（{since}年起）" if isinstance(since, int) else f"（{since}起）")
 
 
 class PairCheck:

@@ -135,6 +135,8 @@ def register(app: typer.Typer) -> None:
 def _table(body: str, hits) -> None:
     from rich.table import Table
 
+    from monitor.reports.wording import span_zh
+
     if not hits:
         console.print(f"未发现问题（{len(body)} 字）", highlight=False)
         return
@@ -143,7 +145,7 @@ def _table(body: str, hits) -> None:
         table.add_column(col, overflow="fold")
     for h in hits:
         line_no = body.count("\n", 0, h.start) + 1
-        table.add_row(str(line_no), f"{h.start}–{h.end}", h.text, h.suggestion or "—", h.kind, h.note, h.rule)
+        table.add_row(str(line_no), span_zh(h.start, h.end, body), h.text, h.suggestion or "—", h.kind, h.note, h.rule)
     console.print(table)
     console.print(f"{len(hits)} 处（{len(body)} 字）", highlight=False)
 
@@ -151,7 +153,7 @@ def _table(body: str, hits) -> None:
 def _sweep_table(rows: list[dict], done, tz) -> None:
     from rich.table import Table
 
-    from monitor.reports.wording import FIELD_ZH, STATE_ZH, fmt_time
+    from monitor.reports.wording import FIELD_ZH, STATE_ZH, fmt_time, span_zh
 
     summary = f"核对{done.checked}条内容（{done.characters}字），{done.with_hits}条有疑似问题，共{len(rows)}处"
     if not rows:
@@ -162,7 +164,7 @@ def _sweep_table(rows: list[dict], done, tz) -> None:
         table.add_column(col, overflow="fold")
     for r in rows:
         table.add_row(r["account_name"], fmt_time(r["published_at"], tz, with_zone=False) if r["published_at"] else "无记录",
-                      f"{FIELD_ZH.get(r['field'], r['field'])} {r['start']}–{r['end']}", r["text"], r["suggestion"] or "—",
+                      f"{FIELD_ZH.get(r['field'], r['field'])}{span_zh(r['start'], r['end'])}", r["text"], r["suggestion"] or "—",
                       r["kind"], r["note"] or "", STATE_ZH.get(r["review_state"], "未列入复核"), r["url"] or "")
     console.print(table)
     console.print(summary + "；检查期内发布的由每晚检测列入复核", highlight=False)
