@@ -168,3 +168,5 @@ def test_the_review_queue_shows_what_was_found_where(web_client, workspace):
     queue = web_client("inspector").get("/review").text
     assert "发布的正文中“中华人民共合国”疑似严重表述错误（同音字），建议改为“中华人民共和国”" in queue
     assert "“卫计委”疑似用语不规范" in queue and ID_CARD in queue
+    # The date column is the post's publish time, not when the monitor first found it (T).
+    assert "首次发现" not in queue and "<th>问题时间</th>" in queue
