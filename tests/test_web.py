@@ -350,3 +350,20 @@ def test_web_secret_key_is_masked_in_config_show(run_cli):
     assert web == {"secret_key": "********", "public_url": "https://jiancha.example.gov.cn", "session_hours": 12.0}
     bad = run_cli("config", "show", env={"MONITOR_WEB__PUBLIC_URL": "jiancha.example.gov.cn"})
     assert bad.exit_code == 2 and "public_url" in bad.stderr
+
+
+def test_runs_page_says_each_stage_in_words_not_python_dicts(web_client, workspace):
+    from storage.models import Run
+
+    with workspace.app.session() as s:
+        top = Run(kind="cycle", at=T, started_at=T, finished_at=T, outcome="ok", counts={})
+        s.add(top)
+        s.flush()
+        s.add(Run(parent_id=top.id, kind="crawl", at=T, started_at=T, finished_at=T, outcome="ok",
+                  counts={"observations": 27, "observations_ok": 23, "observations_blocked": 1,
+                          "observations_error": 3, "plan": {"per_host_budget": None, "unreached": 0}}))
+        s.commit()
+    page = web_client("admin").get("/runs").text
+    assert "采集27次（成功23，被拦截1，出错3）" in page
+    shown = page.split("<details", 1)[0]
+    assert "observations_ok=" not in shown and "{&#39;" not in shown  # raw counts only under 详细计数
