@@ -50,6 +50,9 @@ def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, 
               "report_dir": str(tmp_path / "rep"), "warc_dir": str(tmp_path / "warc"),
               "alerts": {"outbox": str(tmp_path / "outbox.jsonl")}, "crawl": {"delay": 0, "autothrottle": False},
               **sandbox.config_overrides()}
+    # 如东气象 answers every request 418: the production back-off (2.5 s, doubling) would only
+    # make each night wait for it.
+    values["platforms"]["weibo"]["backoff_418"] = 0.2
     monitor_cli(["init"], values)
     monitor_cli(["accounts", "import", str(demo_registry)], values)
     for night in (T - timedelta(days=1), T):
