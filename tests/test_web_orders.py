@@ -37,6 +37,13 @@ def test_issue_reply_recheck_close_in_the_workspace(web_client, workspace):
     assert page.count("待整改") == 2 and "南通商务" in page and "南通发布" in page
     r = insp.post("/tongbao/issue", data={"period": "2026-11", "issued_on": "", "csrf_token": token})
     assert r.status_code == 400 and "already issued" in r.text
+    doc_link = re.search(r'href="(/tongbao/\d+\.docx)"', page)[1]
+    got = insp.get(doc_link)
+    assert got.status_code == 200 and got.content[:2] == b"PK"
+    from docx import Document
+    import io
+    text = "\n".join(p.text for p in Document(io.BytesIO(got.content)).paragraphs)
+    assert "关于2026年11月全市政务新媒体检查情况的通报" in text and "2026年12月6日" in text
 
     unit = web_client("shangwu", clock=clock)
     [mine] = _order_ids(unit.get("/orders").text)  # only the 商务局's account
@@ -60,6 +67,7 @@ def test_issue_reply_recheck_close_in_the_workspace(web_client, workspace):
     assert got.headers["x-content-type-options"] == "nosniff"
     assert insp.post(f"/orders/{mine}/reply", data={"text": "x", "csrf_token": csrf_of(page)}).status_code == 403
     assert unit.post(f"/orders/{mine}/close", data={"csrf_token": token}).status_code == 403
+    assert unit.get(doc_link).status_code == 403  # the 通报 is the inspectors' document
     [api] = unit.get("/api/orders").json()
     assert api["account"]["name"] == "南通商务" and api["state"] == "replied"
 

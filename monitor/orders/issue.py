@@ -154,3 +154,8 @@ def tongbao_content(s: Session, tongbao_id: int) -> dict:
     if tb is None:
         raise IssueError(f"no 通报 with id {tongbao_id}")
     return {"id": tb.id, **tb.content}
+
+
+def docx_name(content: dict) -> str:
+    """通报_2026Q4_3.docx (a FROM..TO period keeps its dots out of the name)."""
+    return f"通报_{content['period'].replace('..', '至')}_{content['id']}.docx"

@@ -2,11 +2,24 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import typer
 
 from monitor.cli.commands.findings import Format
 from monitor.cli.common import console, fail, print_json, ready_app
+
+
+def _issued(tongbao_id: int):
+    """The App and the frozen content of an issued 通报 (exit 1 when there is none)."""
+    from monitor.orders.issue import IssueError, tongbao_content
+
+    a = ready_app(readonly=True)
+    try:
+        with a.session() as s:
+            return a, tongbao_content(s, tongbao_id)
+    except IssueError as exc:
+        fail(str(exc), code=1)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +63,26 @@ def register(app: typer.Typer) -> None:
         t = content["totals"]
         console.print(f"通报 {tb.id}（{content['period_title_zh']}，{content['doc_number']}）已于{content['issued_on_zh']}下发："
                       f"{t['accounts']}个账号、{t['findings']}项问题，整改期限{content['deadline_zh']}；"
-                      f"已生成整改单{t['accounts']}份（monitor orders list）", highlight=False, soft_wrap=True)
+                      f"已生成整改单{t['accounts']}份（monitor orders list）；公文：monitor tongbao docx {tb.id}",
+                      highlight=False, soft_wrap=True)
+
+    @grp.command("docx")
+    def docx(
+        tongbao_id: int = typer.Argument(..., metavar="ID"),
+        out: Path = typer.Option(None, "--out", help="The .docx to write (default: <report_dir>/通报_<period>_<ID>.docx)."),
+    ) -> None:
+        """The issued 通报 as a .docx government document, from its frozen content."""
+        from monitor.orders.issue import docx_name
+        from monitor.reports.tongbao_docx import write_tongbao_docx
+
+        a, content = _issued(tongbao_id)
+        path = out or Path(a.settings.report_dir) / docx_name(content)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_tongbao_docx(content, path)
+        except OSError as exc:
+            fail(f"cannot write {path}: {exc}", code=2)
+        console.print(str(path), highlight=False, soft_wrap=True)
 
     @grp.command("show")
     def show(
@@ -58,14 +90,7 @@ def register(app: typer.Typer) -> None:
         fmt: Format = typer.Option(Format.json, "--format", help="json (the frozen content) or table."),
     ) -> None:
         """What an issued 通报 cites, exactly as it was frozen."""
-        from monitor.orders.issue import IssueError, tongbao_content
-
-        a = ready_app(readonly=True)
-        try:
-            with a.session() as s:
-                content = tongbao_content(s, tongbao_id)
-        except IssueError as exc:
-            fail(str(exc), code=1)
+        a, content = _issued(tongbao_id)
         if fmt == Format.json:
             print_json(content)
             return

@@ -7,22 +7,26 @@ from datetime import date
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from starlette.background import BackgroundTask
 from starlette.datastructures import UploadFile
 
 from monitor.orders import IssueError, OrderError, close_order, effective_state, issue_tongbao, order_json
 from monitor.orders.attachments import AttachmentError, blob_path
+from monitor.orders.issue import docx_name, tongbao_content
 from monitor.orders.queries import all_orders, get_order
 from monitor.orders.recheck import RecheckError, recheck_account
 from monitor.orders.replies import add_reply
 from monitor.reports.period import PeriodError, parse_period
+from monitor.reports.tongbao_docx import write_tongbao_docx
 from monitor.reports.wording import ORDER_ACTION_ZH, ORDER_STATE_ZH, RECHECK_ZH
 from monitor.rules import load_ruleset
 from monitor.web import audit
 from monitor.web.auth import Viewer, address, current_user, reviewer
-from monitor.web.pages import render
+from monitor.web.pages import remove_temp, render, temp_path
 from storage.models import RectificationOrder, Tongbao
 
 router = APIRouter()
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 def _now(request: Request):
@@ -155,6 +159,18 @@ def attachment(request: Request, order_id: int, sha256: str, viewer: Viewer = De
     # Served as a download of the type its bytes were checked to be, never sniffed into HTML.
     return FileResponse(path, media_type=meta["type"], filename=meta["name"],
                         headers={"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
+
+
+@router.get("/tongbao/{tongbao_id}.docx")
+def tongbao_docx(request: Request, tongbao_id: int, viewer: Viewer = Depends(reviewer)):
+    app = request.app.state.monitor
+    try:
+        with app.session() as s:
+            content = tongbao_content(s, tongbao_id)
+    except IssueError:
+        raise HTTPException(404, "没有这份通报。") from None
+    tmp = write_tongbao_docx(content, temp_path("tongbao.docx"))
+    return FileResponse(tmp, media_type=DOCX, filename=docx_name(content), background=BackgroundTask(remove_temp, tmp))
 
 
 @router.get("/api/orders")
