@@ -143,4 +143,6 @@ def _workspace_hint(app: App, workdir: Path, sandbox_url: str, T, console: Conso
                   highlight=False, soft_wrap=True)
     console.print(f"  then open http://127.0.0.1:8080/ and sign in as [bold]demo[/] with password [bold]{password}[/]",
                   highlight=False, soft_wrap=True)
+    console.print("[bold]月度报告 periodic report[/] (HTML, xlsx, docx) over the demo's nights:", highlight=False)
+    console.print(f"  monitor --config {config} report --period {T:%Y-%m}", highlight=False, soft_wrap=True)
 
