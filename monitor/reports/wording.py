@@ -233,6 +233,15 @@ def fmt_period(start: datetime, end: datetime, tz: ZoneInfo) -> str:
     return f"{fmt_day(start, tz)}至{fmt_day(end, tz)}"
 
 
+def no_cycle_text(at: datetime, tz: ZoneInfo) -> str:
+    """What a page or the API says for a T no monitoring cycle ran for (reading never scores it)."""
+    return f"监测时间点 {fmt_time(at, tz)} 没有运行过监测，没有可显示的结果。请选择已运行监测的时间点。"
+
+
+def not_scored_text(at: datetime, tz: ZoneInfo) -> str:
+    return f"监测时间点 {fmt_time(at, tz)} 的监测尚未完成评分，没有可显示的评分结果。"
+
+
 def tongbao_title(period_zh: str) -> str:
     """'关于2026年第四季度全市政务新媒体检查情况的通报'."""
     return f"关于{period_zh}全市政务新媒体检查情况的通报"

@@ -67,9 +67,12 @@ def score_findings(findings: list, status: AccountStatus, ruleset: RuleSet) -> C
     return Card(verdict, score, [], deductions, sorted(pending), ids)
 
 
-def compute_cards(app, at: datetime, ruleset: RuleSet | None = None, account_ids: set[int] | None = None):
+def compute_cards(app, at: datetime, ruleset: RuleSet | None = None, account_ids: set[int] | None = None,
+                  store: bool = True):
     """Score every registered account at T (or only ``account_ids``, e.g. after one review)
-    and upsert its ScoreCard. Returns (cards ordered by account id, {account_id: Card})."""
+    and upsert its ScoreCard. Returns (cards ordered by account id, {account_id: Card}).
+    ``store=False`` (whoever only reads: the web workspace, the API) writes nothing and
+    returns the cards the night stored, with the same explanations (reason, coverage)."""
     ruleset = ruleset or load_ruleset(app.settings)
     with app.session() as s:
         accounts = None
@@ -92,26 +95,31 @@ def compute_cards(app, at: datetime, ruleset: RuleSet | None = None, account_ids
         for aid, c in computed.items():
             if c.verdict == UNVERIFIABLE:
                 c.note = unverifiable_text(ctx.statuses[aid], app.tz)
-        q = select(ScoreCard.account_id, ScoreCard.id).where(ScoreCard.at == at)
-        if account_ids is not None:
-            q = q.where(ScoreCard.account_id.in_(account_ids))
-        existing = dict(s.execute(q).all())
-        now = utcnow()
-        inserts, updates = [], []
-        for aid, c in computed.items():
-            values = {"period_start": period_start, "period_end": at, "verdict": c.verdict,
-                      "score": c.score, "vetoes": c.vetoes, "deductions": c.deductions,
-                      "pending": c.pending, "finding_ids": c.finding_ids}
-            if aid in existing:
-                updates.append({"id": existing[aid], **values})
-            else:
-                inserts.append({"account_id": aid, "at": at, "created_at": now, **values})
-        if inserts:
-            s.execute(insert(ScoreCard), inserts)
-        if updates:
-            s.execute(update(ScoreCard), updates)
+        if store:
+            _store(s, at, period_start, computed, account_ids)
         cards = [c for c in read_cards_in(s, at, account_ids) if c.account_id in computed]
     return cards, computed
+
+
+def _store(s, at: datetime, period_start: datetime, computed: dict[int, Card], account_ids: set[int] | None) -> None:
+    q = select(ScoreCard.account_id, ScoreCard.id).where(ScoreCard.at == at)
+    if account_ids is not None:
+        q = q.where(ScoreCard.account_id.in_(account_ids))
+    existing = dict(s.execute(q).all())
+    now = utcnow()
+    inserts, updates = [], []
+    for aid, c in computed.items():
+        values = {"period_start": period_start, "period_end": at, "verdict": c.verdict,
+                  "score": c.score, "vetoes": c.vetoes, "deductions": c.deductions,
+                  "pending": c.pending, "finding_ids": c.finding_ids}
+        if aid in existing:
+            updates.append({"id": existing[aid], **values})
+        else:
+            inserts.append({"account_id": aid, "at": at, "created_at": now, **values})
+    if inserts:
+        s.execute(insert(ScoreCard), inserts)
+    if updates:
+        s.execute(update(ScoreCard), updates)
 
 
 def read_cards_in(session, at: datetime, account_ids: set[int] | None = None) -> list[ScoreCard]:
@@ -154,8 +162,9 @@ def card_json(card: ScoreCard, tz, reason: str = "", coverage: dict | None = Non
     }
 
 
-def score_json(app, at: datetime | str | None = None) -> list[dict]:
-    """``monitor score --format json``: the DESIGN.md shape (plus a few extra fields)."""
+def score_json(app, at: datetime | str | None = None, store: bool = True) -> list[dict]:
+    """``monitor score --format json``: the DESIGN.md shape (plus a few extra fields).
+    ``store=False``: only the cards the night stored (see compute_cards)."""
     at = app.at(at)
-    cards, computed = compute_cards(app, at)
+    cards, computed = compute_cards(app, at, store=store)
     return [card_json(c, app.tz, computed[c.account_id].reason, computed[c.account_id].coverage) for c in cards]

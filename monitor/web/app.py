@@ -25,6 +25,12 @@ from storage.types import utcnow
 COOKIE = "monitor_session"
 
 
+def page_routers() -> list:
+    """Every page group's router (one module each in monitor.web.routes), in name order."""
+    return [importlib.import_module(f"{routes.__name__}.{mod.name}").router
+            for mod in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name)]
+
+
 def create_app(app: App, clock: Callable[[], datetime] = utcnow) -> FastAPI:
     """``clock`` is what the login slow-down measures waits with (tests pass a fixed one)."""
     web = app.settings.web
@@ -44,8 +50,8 @@ def create_app(app: App, clock: Callable[[], datetime] = utcnow) -> FastAPI:
         return FileResponse(report_css, media_type="text/css")
 
     api.mount("/static", StaticFiles(packages=[("monitor.web", "static")]), name="static")
-    for mod in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
-        api.include_router(importlib.import_module(f"{routes.__name__}.{mod.name}").router)
+    for router in page_routers():
+        api.include_router(router)
 
     @api.middleware("http")
     async def _server_timing(request: Request, call_next):

@@ -8,14 +8,38 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
-from monitor.scoring.selection import shown_at
+from sqlalchemy import select
+
+from monitor.reports.wording import no_cycle_text, not_scored_text
+from monitor.scoring.selection import cycle_ran, shown_at
+from storage.models import ScoreCard
 
 
-def page_at(request: Request, at: str | None) -> datetime:
+def page_at(request: Request, at: str | None, cycle_required: bool = False) -> datetime:
+    """T of the page. A T no cycle ran for is refused (404) when asked for by ``?at=`` or when
+    the page shows only what a cycle found (``cycle_required``: the API, downloads) — the same
+    check as the CLI's ``monitor score``/``report``; a page never scores a night itself."""
+    app = request.app.state.monitor
     try:
-        return shown_at(request.app.state.monitor, at or None)
+        t = shown_at(app, at or None)
     except ValueError as exc:
         raise HTTPException(400, f"监测时间点 at 无法识别：{exc}") from None
+    if at or cycle_required:
+        with app.session() as s:
+            if not cycle_ran(s, t):
+                raise HTTPException(404, no_cycle_text(t, app.tz))
+    return t
+
+
+def scored_at(request: Request, at: str | None) -> datetime:
+    """T of a page built from the night's score cards (the API's scores, the downloads):
+    404 if no cycle ran for it, 409 if its cards were not stored yet."""
+    app = request.app.state.monitor
+    t = page_at(request, at, cycle_required=True)
+    with app.session() as s:
+        if s.scalar(select(ScoreCard.id).where(ScoreCard.at == t).limit(1)) is None:
+            raise HTTPException(409, not_scored_text(t, app.tz))
+    return t
 
 
 def render(request: Request, template: str, status_code: int = 200, **context):

@@ -10,7 +10,7 @@ from monitor.review import finding_json, list_findings
 from monitor.rules import load_ruleset
 from monitor.scoring import score_json
 from monitor.web.auth import Viewer, current_user
-from monitor.web.pages import page_at
+from monitor.web.pages import page_at, scored_at
 from storage.models import FINDING_STATES
 
 router = APIRouter(prefix="/api")
@@ -22,7 +22,7 @@ def findings(request: Request, at: str | None = None, rule: str | None = None, s
     app = request.app.state.monitor
     if state and state not in FINDING_STATES:
         raise HTTPException(400, f"state must be one of {', '.join(FINDING_STATES)}, not {state!r}")
-    t = page_at(request, at)
+    t = page_at(request, at, cycle_required=True)
     rules = load_ruleset(app.settings)
     return [finding_json(f, rules, app.tz)
             for f in list_findings(app, t, rule=rule, state=state, district=district, ruleset=rules)
@@ -32,7 +32,7 @@ def findings(request: Request, at: str | None = None, rule: str | None = None, s
 @router.get("/score")
 def score(request: Request, at: str | None = None, viewer: Viewer = Depends(current_user)) -> list[dict]:
     app = request.app.state.monitor
-    cards = score_json(app, page_at(request, at))
+    cards = score_json(app, scored_at(request, at), store=False)  # what the night stored
     return [c for c in cards if not viewer.is_unit or c["host_unit"] == viewer.unit]
 
 

@@ -15,7 +15,7 @@ from monitor.reports.data import load
 from monitor.reports.html import render_tongbao
 from monitor.reports.workbook import write_workbook
 from monitor.web.auth import Viewer, current_user, reviewer
-from monitor.web.pages import page_at, remove_temp, render, temp_path
+from monitor.web.pages import page_at, remove_temp, render, scored_at, temp_path
 from storage.models import EvidencePackage, Finding
 
 router = APIRouter()
@@ -31,7 +31,7 @@ def downloads(request: Request, at: str | None = None, viewer: Viewer = Depends(
 @router.get("/downloads/report.xlsx")
 def workbook(request: Request, at: str | None = None, viewer: Viewer = Depends(reviewer)):
     app = request.app.state.monitor
-    t = page_at(request, at)
+    t = scored_at(request, at)
     tmp = temp_path("report.xlsx")
     write_workbook(load(app, t), tmp)
     return FileResponse(tmp, media_type=XLSX, filename=f"政务新媒体检查评分表_{t.astimezone(app.tz):%Y%m%d}.xlsx",
@@ -41,7 +41,7 @@ def workbook(request: Request, at: str | None = None, viewer: Viewer = Depends(r
 @router.get("/downloads/tongbao.html")
 def tongbao(request: Request, at: str | None = None, viewer: Viewer = Depends(reviewer)):
     app = request.app.state.monitor
-    return HTMLResponse(render_tongbao(load(app, page_at(request, at))))
+    return HTMLResponse(render_tongbao(load(app, scored_at(request, at))))
 
 
 def _package(request: Request, viewer: Viewer, package_id: str) -> Path:
