@@ -242,6 +242,10 @@ def not_scored_text(at: datetime, tz: ZoneInfo) -> str:
     return f"监测时间点 {fmt_time(at, tz)} 的监测尚未完成评分，没有可显示的评分结果。"
 
 
+def upload_too_large_text(limit_bytes: int) -> str:
+    return f"上传内容超过大小上限（{limit_bytes / 2**20:.1f} MB），已拒收，未保存任何内容。"
+
+
 def tongbao_title(period_zh: str) -> str:
     """'关于2026年第四季度全市政务新媒体检查情况的通报'."""
     return f"关于{period_zh}全市政务新媒体检查情况的通报"

@@ -18,6 +18,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from monitor.app import App
 from monitor.web import routes
 from monitor.web.auth import LoginRequired, check_csrf
+from monitor.web.limits import BodyLimit
 from monitor.web.pages import render
 from monitor.web.templating import make_templates
 from storage.types import utcnow
@@ -37,6 +38,8 @@ def create_app(app: App, clock: Callable[[], datetime] = utcnow) -> FastAPI:
     secret = web.secret_key.get_secret_value() if web.secret_key else secrets.token_urlsafe(32)
     api = FastAPI(title="政务新媒体监测工作台", docs_url=None, redoc_url=None, openapi_url=None,
                   dependencies=[Depends(check_csrf)])
+    # Inside the session middleware, so a refusal renders like any other error page.
+    api.add_middleware(BodyLimit, settings=app.settings, refuse=lambda request, exc: _http(request, exc))
     api.add_middleware(SessionMiddleware, secret_key=secret, session_cookie=COOKIE,
                        max_age=int(web.session_hours * 3600), same_site="lax",
                        https_only=web.public_url.startswith("https://"))

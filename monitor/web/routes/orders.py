@@ -20,13 +20,16 @@ from monitor.reports.period import PeriodError, parse_period
 from monitor.reports.tongbao_docx import write_tongbao_docx
 from monitor.reports.wording import ORDER_ACTION_ZH, ORDER_STATE_ZH, RECHECK_ZH
 from monitor.rules import load_ruleset
-from monitor.web import audit
+from monitor.web import audit, limits
 from monitor.web.auth import Viewer, address, current_user, reviewer
 from monitor.web.pages import remove_temp, render, temp_path
 from storage.models import RectificationOrder, Tongbao
 
 router = APIRouter()
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# A reply carries at most attachments_per_reply files of attachment_max_mb each.
+limits.register(r"/orders/\d+/reply", lambda settings: int(settings.orders.attachment_max_mb * 2**20)
+                * settings.orders.attachments_per_reply)
 
 
 def _now(request: Request):

@@ -10,13 +10,14 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
 from monitor.registry import RegistryFileError, UrlBases, export_accounts, list_accounts, read_registry, upsert_accounts
-from monitor.web import audit
+from monitor.web import audit, limits
 from monitor.web.auth import Viewer, address, reviewer
 from monitor.web.pages import remove_temp, render, temp_path
 from monitor.web.routes.downloads import XLSX
 
 router = APIRouter()
 MAX_UPLOAD = 20 << 20  # an Annex 1 registry of 10,000 accounts is about 2 MB
+limits.register(r"/registry", lambda settings: MAX_UPLOAD)
 
 
 @router.get("/registry")
