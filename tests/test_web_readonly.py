@@ -12,7 +12,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import event, func, inspect, select, table
 
 from monitor.web.app import page_routers
-from storage.models import EvidencePackage, Finding, OrderReply, RectificationOrder, Run
+from storage.models import EvidencePackage, Finding, OrderReply, RectificationOrder, Run, Tongbao
 from tests.fixtures.core import T
 from tests.fixtures.web import Clock, csrf_of
 from tests.test_order_attachments import png
@@ -48,10 +48,11 @@ def _samples(workspace) -> dict[str, str]:
     """A real value for every path parameter a GET route takes (the route then reads real rows)."""
     with workspace.app.session() as s:
         order = s.scalars(select(RectificationOrder.id)).first()
+        tongbao = s.scalars(select(Tongbao.id)).first()
         [sha] = [a["sha256"] for r in s.scalars(select(OrderReply)) for a in r.attachments]
         pkg = s.scalars(select(EvidencePackage.id)).first()
     return {"account_id": str(workspace.ads), "finding_id": str(workspace.ad_finding),
-            "order_id": str(order), "sha256": sha, "package_id": pkg or "0" * 64,
+            "order_id": str(order), "tongbao_id": str(tongbao), "sha256": sha, "package_id": pkg or "0" * 64,
             "path": "web.css"}
 
 
@@ -86,7 +87,7 @@ def test_no_get_route_writes_anything(web_client, workspace):
         event.remove(app.engine, "before_cursor_execute", spy)
     assert writes == [], writes
     assert _counts(app) == before
-    assert asked["/api/score"] == asked["/"] == asked["/orders/1"] == 200
+    assert asked["/api/score"] == asked["/"] == asked["/orders/1"] == asked["/tongbao/1.docx"] == 200
     assert asked[f"/api/score?at={quote(NO_CYCLE.isoformat())}"] == 404
 
 
