@@ -237,6 +237,13 @@ def test_workspace_page_registers_and_dismisses_and_the_report_lists_annex3(web_
     sheet = load_workbook(html / "report.xlsx")["附件3监管"]
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert "监管范围" in cells and "南通发布厅" in cells and "中共南通市委宣传部" in cells
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    head = next(r for r in rows if r[0] == "类别")
+    found = dict(zip(head, next(r for r in rows if r[1] == "南通发布厅")))
+    assert found["粉丝数"] == 5200 and found["发布数"] == 31  # numbers, not text
+    failed = dict(zip(head, next(r for r in rows if r[0] == "未能核验")))
+    assert failed["名称"] is None and failed["匹配单位"] == "中共南通市委宣传部"
+    assert failed["状态"] == "检索失败（被平台限流（HTTP 418））"
 
     unit = web_client("shangwu")  # a unit user sees its own unit, read-only
     page = unit.get("/discovery")

@@ -112,6 +112,9 @@ CANDIDATE_COLUMNS = ["类别", "名称", "平台", "账号ID", "访问链接", "
                      "匹配依据", "状态"]
 
 
+NUMBER_COLUMNS = ("粉丝数", "发布数")
+
+
 def _annex3_sheet(ws, annex3: dict) -> None:
     def heading(cols):
         ws.append(cols)
@@ -124,9 +127,13 @@ def _annex3_sheet(ws, annex3: dict) -> None:
     ws.append([])
     heading(CANDIDATE_COLUMNS)
     for c in annex3.get("candidates", []) + annex3.get("impostors", []):
-        ws.append([c[k] for k in CANDIDATE_COLUMNS])
+        # Counts as numbers, so they sort and sum in Excel (the worded row has them as text).
+        ws.append([int(c[k]) if k in NUMBER_COLUMNS and c[k].isdigit() else c[k] for k in CANDIDATE_COLUMNS])
     for u in (annex3.get("pass") or {}).get("unverified", []):
-        ws.append(["未能核验", u["主办单位"], None, None, None, u["原因"]])
+        # The unit under 匹配单位 and why under 状态 — not the unit as an account 名称.
+        row = dict.fromkeys(CANDIDATE_COLUMNS)
+        row.update({"类别": "未能核验", "匹配单位": u["主办单位"], "状态": f"检索失败（{u['原因']}）"})
+        ws.append(list(row.values()))
     for row in ws.iter_rows():
         for cell in row:
             cell.alignment = WRAP
