@@ -58,3 +58,16 @@ def test_missing_registry_file(run_cli, sqlite_url, tmp_path):
     broken.write_bytes(b"not a zip at all")
     r = run_cli("accounts", "import", broken, env={"MONITOR_DATABASE_URL": sqlite_url})
     assert r.exit_code == 2 and "not a readable .xlsx workbook" in r.stderr and r.exception is None
+
+
+def test_list_platform_as_the_table_names_it(run_cli, sqlite_url):
+    # `--platform 抖音` listed 0 accounts: the table says 抖音, the filter only knew `douyin`.
+    env = {"MONITOR_DATABASE_URL": sqlite_url}
+    assert run_cli("accounts", "import", DEMO, env=env).exit_code == 0
+    by_key = json.loads(run_cli("accounts", "list", "--platform", "douyin", "--format", "json", env=env).stdout)
+    by_label = json.loads(run_cli("accounts", "list", "--platform", "抖音", "--format", "json", env=env).stdout)
+    assert by_key and by_label == by_key and {a["platform"] for a in by_key} == {"douyin"}
+    subs = json.loads(run_cli("accounts", "list", "--platform", "微信订阅号", "--format", "json", env=env).stdout)
+    assert subs and {(a["platform"], a["wechat_kind"]) for a in subs} == {("wechat", "订阅号")}
+    r = run_cli("accounts", "list", "--platform", "抖音号", env=env)
+    assert r.exit_code == 2 and "not a platform" in r.stderr and len(r.stderr.strip().splitlines()) == 1

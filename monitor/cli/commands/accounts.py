@@ -55,7 +55,7 @@ def register(app: typer.Typer) -> None:
     @acc.command("list")
     def list_(
         format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help="table or json."),
-        platform: str = typer.Option(None, help="Only this platform (weibo, wechat, app, …)."),
+        platform: str = typer.Option(None, help="Only this platform, as the table names it or its key (抖音 or douyin, 微信订阅号, weibo …)."),
         district: str = typer.Option(None, help="Only this 属地."),
     ) -> None:
         """List registered accounts."""
@@ -64,8 +64,11 @@ def register(app: typer.Typer) -> None:
         from monitor.registry import account_dict, list_accounts
         from monitor.reports.wording import account_platform
 
+        kind = None
+        if platform:
+            platform, kind = _platform_option(platform)
         with _ready_app().session() as s:
-            accounts = list_accounts(s, platform, district)
+            accounts = [x for x in list_accounts(s, platform, district) if kind is None or x.wechat_kind == kind]
             if format is ListFormat.json:
                 print_json([account_dict(x) for x in accounts])
                 return
@@ -123,3 +126,18 @@ def register(app: typer.Typer) -> None:
             fail(f"{file}: the template is an .xlsx workbook", code=2)
         write_template(file)
         console.print(f"template written to {file}", highlight=False)
+
+
+def _platform_option(value: str) -> tuple[str, str | None]:
+    """--platform as a person types it: the 平台 the table shows (抖音, 微信订阅号) or the key
+    (douyin). An unknown one is an error, not an empty list that reads as 'no accounts'."""
+    from monitor.registry.columns import PLATFORM_LABELS, PLATFORM_SYNONYMS
+
+    text = value.strip()
+    found = PLATFORM_LABELS.get(text) or PLATFORM_SYNONYMS.get(text) or PLATFORM_SYNONYMS.get(text.lower())
+    if found is None:
+        keys = {k for k, _ in PLATFORM_LABELS.values()}
+        found = (text.lower(), None) if text.lower() in keys else None
+    if found is None:
+        fail(f"--platform {value!r} is not a platform: use one of {'、'.join(PLATFORM_LABELS)}", code=2)
+    return found
