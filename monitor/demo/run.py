@@ -80,11 +80,36 @@ def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, a
             if night < T:
                 _discover(app, night, world, console)
         print_summary(app, T, console, result.report_dir if result else None)
+        _tongbao(app, T, console)
         console.print(f"\ndatabase: {app.settings.database_url}", highlight=False)
         _workspace_hint(app, workdir, server.url, T, console)
         return 0
     finally:
         server.stop()
+
+
+def _tongbao(app: App, T, console: Console) -> None:
+    """Issue T's month's 通报 (one 整改单 per cited account) and write it as a .docx, so the
+    workspace's 整改 page has orders to answer and re-check."""
+    from monitor.orders import IssueError, issue_tongbao
+    from monitor.orders.issue import docx_name
+    from monitor.reports.period import parse_period
+    from monitor.reports.tongbao_docx import write_tongbao_docx
+    from monitor.rules import load_ruleset
+
+    day = T.astimezone(app.tz)
+    try:
+        with app.session() as s:
+            tb = issue_tongbao(s, parse_period(f"{day:%Y-%m}"), load_ruleset(app.settings), app.tz,
+                               issued_on=day.date(), issued_by="demo", deadline_days=app.settings.orders.deadline_days,
+                               now=T)
+            content = {"id": tb.id, **tb.content}
+    except IssueError as exc:
+        console.print(f"通报: {exc}", highlight=False)
+        return
+    path = write_tongbao_docx(content, Path(app.settings.report_dir) / docx_name(content))
+    console.print(f"通报 {content['id']}（{content['period_title_zh']}）: {content['totals']['accounts']} 整改单, "
+                  f"due {content['deadline']} (monitor orders list); {path}", highlight=False, soft_wrap=True)
 
 
 def _discover(app: App, night, world: World, console: Console) -> None:
