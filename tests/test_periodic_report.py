@@ -239,3 +239,23 @@ def test_once_a_tongbao_is_issued_rectified_means_its_orders_passed(db_url, tmp_
     assert "通报整改单经复核通过" in " ".join(doc.sections[1].paragraphs)
     by_place = {row.figures.key: row.orders.get("rectified_in_time") for row in doc.attachments[2].rows}
     assert by_place == {"崇川区": 1, "通州区": 0}
+
+
+def test_workspace_downloads_the_periodic_report(web_client, workspace):
+    import io
+
+    c = web_client("inspector")
+    page = c.get("/downloads").text
+    assert "2026年第四季度检查情况报告" in page and "/downloads/periodic.docx?period=2026Q4" in page
+    assert "/downloads/periodic.xlsx?period=2026-11" in page
+    r = c.get("/downloads/periodic.docx", params={"period": "2026Q4"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    doc = Document(io.BytesIO(r.content))
+    assert doc.paragraphs[0].text == "关于2026年第四季度全市政务新媒体检查情况的报告"
+    assert "中共南通市委宣传部" in [row.cells[0].text for t in doc.tables for row in t.rows]
+    wb = load_workbook(io.BytesIO(c.get("/downloads/periodic.xlsx", params={"period": "2026-11"}).content))
+    assert wb["按属地"]["A1"].value.startswith("各属地政务新媒体检查情况统计表")
+    assert c.get("/downloads/periodic.docx", params={"period": "2026Q2"}).status_code == 404
+    assert c.get("/downloads/periodic.docx", params={"period": "next quarter"}).status_code == 400
+    assert c.get("/downloads/periodic.pdf", params={"period": "2026Q4"}).status_code == 404
+    assert web_client("shangwu").get("/downloads/periodic.docx", params={"period": "2026Q4"}).status_code == 403

@@ -1,5 +1,6 @@
-"""/downloads: the xlsx workbook and the 通报 draft of T, and evidence packages (screenshot,
-ZIP) — each behind the login; a unit user gets only its own accounts' evidence."""
+"""/downloads: the xlsx workbook and the 通报 draft of T, the periodic report of a month or a
+quarter (docx, xlsx, html), and evidence packages (screenshot, ZIP) — each behind the login;
+a unit user gets only its own accounts' evidence."""
 from __future__ import annotations
 
 import re
@@ -13,6 +14,7 @@ from starlette.background import BackgroundTask
 
 from monitor.reports.data import load
 from monitor.reports.html import render_tongbao
+from monitor.reports.period import parse_period
 from monitor.reports.workbook import write_workbook
 from monitor.web.auth import Viewer, current_user, reviewer
 from monitor.web.pages import page_at, remove_temp, render, scored_at, temp_path
@@ -25,7 +27,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @router.get("/downloads")
 def downloads(request: Request, at: str | None = None, viewer: Viewer = Depends(current_user)):
-    return render(request, "downloads.html", at=page_at(request, at))
+    t = page_at(request, at)
+    app = request.app.state.monitor
+    return render(request, "downloads.html", at=t, periods=[parse_period(p) for p in periods_of(t, app.tz)])
 
 
 @router.get("/downloads/report.xlsx")
@@ -35,6 +39,39 @@ def workbook(request: Request, at: str | None = None, viewer: Viewer = Depends(r
     tmp = temp_path("report.xlsx")
     write_workbook(load(app, t), tmp)
     return FileResponse(tmp, media_type=XLSX, filename=f"政务新媒体检查评分表_{t.astimezone(app.tz):%Y%m%d}.xlsx",
+                        background=BackgroundTask(remove_temp, tmp))
+
+
+PERIODIC = {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "xlsx": XLSX,
+            "html": "text/html; charset=utf-8"}
+
+
+def periods_of(at, tz) -> list[str]:
+    """The quarter and the month T falls in, as --period spells them."""
+    local = at.astimezone(tz)
+    return [f"{local.year}Q{(local.month - 1) // 3 + 1}", f"{local.year}-{local.month:02d}"]
+
+
+@router.get("/downloads/periodic.{fmt}")
+def periodic(request: Request, fmt: str, period: str, viewer: Viewer = Depends(reviewer)):
+    """The same files as ``monitor report --period``, built on request."""
+    from monitor.reports import write_periodic_report
+    from monitor.reports.period import PeriodError, parse_period
+
+    if fmt not in PERIODIC:
+        raise HTTPException(404, "没有这种格式的报告。")
+    try:
+        p = parse_period(period)
+    except PeriodError as exc:
+        raise HTTPException(400, str(exc)) from None
+    app = request.app.state.monitor
+    tmp = temp_path(f"periodic.{fmt}")
+    try:
+        write_periodic_report(app, p, tmp.parent, formats=(fmt,))
+    except LookupError:
+        remove_temp(tmp)
+        raise HTTPException(404, f"{p.title_zh}没有运行过监测，无报告可下载。") from None
+    return FileResponse(tmp, media_type=PERIODIC[fmt], filename=f"政务新媒体检查情况报告_{p.text.replace('..', '_')}.{fmt}",
                         background=BackgroundTask(remove_temp, tmp))
 
 
