@@ -170,11 +170,9 @@ def _field_names(cls) -> tuple[str, ...]:
 
 def _values(item) -> dict[str, Any]:
     """An item's fields, one level deep (``dataclasses.asdict`` deep-copies every nested value,
-    which cost more than the write itself); a pending WARC reference resolved."""
-    out = {name: getattr(item, name) for name in _field_names(type(item))}
-    if "capture_ref" in out:
-        out["capture_ref"] = resolved(out["capture_ref"])
-    return out
+    which cost more than the write itself); pending WARC references (``capture_ref``,
+    ``text_capture`` …) resolved to their strings."""
+    return {name: resolved(getattr(item, name)) for name in _field_names(type(item))}
 
 
 def _observation_values(obs: ObservationItem) -> dict[str, Any]:
