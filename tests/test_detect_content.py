@@ -209,9 +209,16 @@ def test_commercial_ads_detector_is_suspected_per_post(app, history):
     history.post(aid, T - timedelta(days=2), text="【广告】爆款 https://item.taobao.com/1", ppid="ad1")
     history.post(aid, T - timedelta(days=3), text="南通发放消费券，领券下单立减", ppid="gov1")
     history.post(aid, T - timedelta(days=60), text="【广告】太早了，不在检查期", ppid="old")
+    history.post(aid, T - timedelta(days=4), title="【广告】双十二好物推荐", ppid="ad2",
+                 text="【广告】双十二好物推荐，点击领券下单 网页链接")
     run_detection(app, T)
     assert [r for r in found(app, aid) if r[0] == "ded.commercial_ads"] == [
-        ("ded.commercial_ads", "post:ad1", "suspected")]
+        ("ded.commercial_ads", "post:ad1", "suspected"), ("ded.commercial_ads", "post:ad2", "suspected")]
+    with app.session() as s:
+        f = s.scalars(select(Finding).where(Finding.case_key == "post:ad2")).one()
+    # The title is the text's opening: quoted once, not "【广告】双十二… 【广告】双十二…".
+    assert f.facts["excerpt"] == "【广告】双十二好物推荐，点击领券下单 网页链接"
+    assert f.facts["signals"]["label"] == ["【广告】"]
 
 
 @pytest.mark.parametrize("name,hit", [

@@ -163,3 +163,10 @@ def test_html_report_renders_in_chromium(app, seeded, tmp_path):
     with Image.open(shot) as im:
         colours = im.convert("RGB").getcolors(maxcolors=1 << 20)
         assert im.height > 1500 and colours and len(colours) > 50  # a real page, not a blank one
+
+
+def test_verification_fact_names_its_source_without_nested_brackets():
+    from monitor.reports.wording import facts_text
+
+    text = facts_text({"verified_reason": "海门发布官方账号", "认证信息来源": "平台主页（抓取）"}, TZ)
+    assert text == "认证信息：海门发布官方账号，来源：平台主页（抓取）"  # was …（来源：平台主页（抓取））

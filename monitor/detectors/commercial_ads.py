@@ -18,6 +18,15 @@ from monitor.rules.loader import Lexicon
 RULES = ("ded.commercial_ads",)
 
 
+def _body(title: str | None, text: str | None, sep: str) -> str:
+    """Title and text once each: a Weibo post's title is its text's opening, and quoting both
+    showed the ad twice in the finding ("【广告】双十二… 【广告】双十二…")."""
+    title, text = (title or "").strip(), (text or "").strip()
+    if title and title.rstrip("…") in text:
+        return text
+    return sep.join(x for x in (title, text) if x)
+
+
 @lru_cache(maxsize=8)
 def _patterns(lexicon: Lexicon) -> dict[str, re.Pattern]:
     alt = lambda words: "|".join(map(re.escape, words))  # noqa: E731
@@ -34,7 +43,7 @@ def ad_signals_in(title: str | None, text: str | None, url: str | None, ad_signa
                   lexicon: Lexicon) -> dict[str, list[str]]:
     """The ad evidence in one post; empty when it is not a suspected ad."""
     p = _patterns(lexicon)
-    body = "\n".join(x for x in (title, text) if x)
+    body = _body(title, text, "\n")
     found = {
         "label": p["label"].findall(body),
         "ad_signals": [str(s) for s in (ad_signals or [])],
@@ -55,7 +64,7 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
         if not found:
             continue
         confidence = 0.8 if ("label" in found or "ad_signals" in found) else 0.7 if "shop_link" in found else 0.4
-        excerpt = (post.title or "") + " " + (post.text or "")
+        excerpt = _body(post.title, post.text, " ")
         yield Draft(account.id, "ded.commercial_ads", f"post:{post.platform_post_id}",
                     post.published_at, post.published_at, {
                         "post_id": post.platform_post_id, "post_url": post.url,

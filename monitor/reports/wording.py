@@ -326,7 +326,7 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
         parts.append(f"{when}内容含商业广告：{str(facts['excerpt'])[:80]}")
     for key in ("verified_reason", "认证主体"):
         if facts.get(key):
-            parts.append(f"认证信息：{facts[key]}" + (f"（来源：{facts['认证信息来源']}）" if facts.get("认证信息来源") else ""))
+            parts.append(f"认证信息：{facts[key]}" + (f"，来源：{facts['认证信息来源']}" if facts.get("认证信息来源") else ""))
     checks = facts.get("confirming_checks") or ([facts["failing"]] if isinstance(facts.get("failing"), dict) else [])
     for c in checks[:3]:
         if isinstance(c, dict):
