@@ -170,3 +170,18 @@ def test_the_review_queue_shows_what_was_found_where(web_client, workspace):
     assert "“卫计委”疑似用语不规范" in queue and ID_CARD in queue
     # The date column is the post's publish time, not when the monitor first found it (T).
     assert "首次发现" not in queue and "<th>问题时间</th>" in queue
+
+
+def test_a_confirmed_hit_stands_on_a_night_the_crawl_fails(app):
+    night(app, T, POSTS, 1)
+    by_post = {f.facts["post_id"]: f for f in findings(app, T).values()}
+    review(app, by_post["P2"].id, "confirm", "公示未打码身份证号", reviewer="张三")
+    with app.session() as s:  # the next night Weibo answers 418: the account is 未能核验 tonight
+        s.add(Observation(account_id=1, platform="weibo", kind="timeline", outcome="blocked", reason="http_418",
+                          url="https://m.weibo.cn/u/1", observed_at=T + D))
+    counts = run_detection(app, T + D)
+    assert counts["unverifiable"] == 1
+    assert {f.facts["post_id"]: f.state for f in findings(app, T + D).values()} == {
+        "P1": "suspected", "P2": "confirmed", "P3": "suspected"}  # from the stored posts, not tonight's fetch
+    [card] = score_all(app, T + D)
+    assert (card.verdict, card.vetoes) == ("不合格", ["veto.security"])

@@ -17,14 +17,16 @@ from monitor.rules import RuleSet, load_ruleset
 
 def detect_drafts(ctx: Context) -> list[Draft]:
     """All findings the detectors propose at T. Accounts that could not be checked
-    (未能核验) get none: a failed fetch is never evidence."""
+    (未能核验) get none from rules about tonight's observation: a failed fetch is never
+    evidence. A detector of what stored posts say (``STORED_CONTENT``) rests on the successful
+    fetches that stored them, so its findings — and a reviewer's confirmation — stand tonight too."""
     active = [d for d in DETECTORS if any(r in ctx.rules for r in d.RULES)]
     drafts: list[Draft] = []
     for account in ctx.accounts:
-        if not ctx.statuses[account.id].verifiable:
-            continue
+        verifiable = ctx.statuses[account.id].verifiable
         for det in active:
-            drafts.extend(x for x in det.detect(ctx, account) if x.rule in ctx.rules)
+            if verifiable or getattr(det, "STORED_CONTENT", False):
+                drafts.extend(x for x in det.detect(ctx, account) if x.rule in ctx.rules)
     return drafts
 
 
