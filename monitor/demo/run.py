@@ -7,7 +7,7 @@ hour apart, and because the second night shows the steady-state request budget.
 from __future__ import annotations
 
 import shutil
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from rich.console import Console
@@ -94,6 +94,7 @@ def _tongbao(app: App, T, console: Console) -> None:
     from monitor.orders import IssueError, issue_tongbao
     from monitor.orders.issue import docx_name
     from monitor.reports.period import parse_period
+    from monitor.reports.wording import fmt_date
     from monitor.reports.tongbao_docx import write_tongbao_docx
     from monitor.rules import load_ruleset
 
@@ -108,8 +109,9 @@ def _tongbao(app: App, T, console: Console) -> None:
         console.print(f"通报: {exc}", highlight=False)
         return
     path = write_tongbao_docx(content, Path(app.settings.report_dir) / docx_name(content))
-    console.print(f"通报 {content['id']}（{content['period_title_zh']}）: {content['totals']['accounts']} 整改单, "
-                  f"due {content['deadline']} (monitor orders list); {path}", highlight=False, soft_wrap=True)
+    console.print(f"通报 {content['id']}（{content['period_title_zh']}）：整改单{content['totals']['accounts']}份，"
+                  f"整改期限{fmt_date(date.fromisoformat(content['deadline']))}（monitor orders list）；{path}",
+                  highlight=False, soft_wrap=True)
 
 
 def _discover(app: App, night, world: World, console: Console) -> None:
@@ -163,10 +165,10 @@ def _workspace_hint(app: App, workdir: Path, sandbox_url: str, T, console: Conso
     add_user(app, "demo", "inspector", password)
     console.print("\n[bold]工作台 web workspace[/]: run", highlight=False)
     console.print(f"  monitor --config {config} web --port 8080", highlight=False, soft_wrap=True)
+    console.print(f"  then open http://127.0.0.1:8080/ and sign in as [bold]demo[/] with password [bold]{password}[/]",
+                  highlight=False, soft_wrap=True)
     console.print(f"  (立即复核 and monitor recheck need the sandbox too: "
                   f"monitor sandbox --port {urlsplit(sandbox_url).port} --at {T.isoformat()})",
-                  highlight=False, soft_wrap=True)
-    console.print(f"  then open http://127.0.0.1:8080/ and sign in as [bold]demo[/] with password [bold]{password}[/]",
                   highlight=False, soft_wrap=True)
     console.print("[bold]月度报告 periodic report[/] (HTML, xlsx, docx) over the demo's nights:", highlight=False)
     console.print(f"  monitor --config {config} report --period {T:%Y-%m}", highlight=False, soft_wrap=True)
