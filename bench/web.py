@@ -33,6 +33,7 @@ from run import T, _make_history, emit  # noqa: E402  (bench/run.py's generator)
 def _earlier_nights(db_url: str, nights: int) -> None:
     from sqlalchemy import insert, select
 
+    from monitor.scoring.summary import store_night_summary
     from storage.db import make_engine
     from storage.models import Observation, Run, ScoreCard
 
@@ -53,6 +54,7 @@ def _earlier_nights(db_url: str, nights: int) -> None:
             rows.append(row)
         with engine.begin() as c:
             c.execute(insert(ScoreCard), rows)
+            store_night_summary(c, night)  # as the score stage does when it stores the cards
             c.execute(insert(Observation), [{**{k2: v for k2, v in o.items() if k2 != "id"},
                                              "observed_at": o["observed_at"] - timedelta(days=k)} for o in obs])
             cycle = c.execute(insert(Run).values(kind="cycle", at=night, started_at=night,

@@ -283,6 +283,19 @@ class ScoreCard(Base):
     account: Mapped[Account] = relationship()
 
 
+class NightSummary(Base):
+    """How many accounts got each verdict at T: the workspace's 90-night trend reads these three
+    rows a night instead of every account's card of 90 nights. Rewritten whenever T's cards are
+    stored. (A unit user's trend reads its own few accounts' cards.)"""
+    __tablename__ = "night_summaries"
+    __table_args__ = (UniqueConstraint("at", "verdict", name="uq_night_summary"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column()
+    verdict: Mapped[str] = mapped_column(String(10))
+    accounts: Mapped[int] = mapped_column(Integer)
+
+
 class EvidencePackage(Base):
     """A write-once evidence folder, named by the SHA-256 of its manifest."""
 

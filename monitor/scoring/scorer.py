@@ -20,6 +20,7 @@ from monitor.detectors.coverage import UNVERIFIABLE, AccountStatus
 from monitor.reports.wording import unverifiable_text
 from monitor.rules import RuleSet, load_ruleset
 from monitor.scoring.selection import findings_at_clause
+from monitor.scoring.summary import store_night_summary
 from storage.models import Account, Finding, ScoreCard
 from storage.types import utcnow
 
@@ -120,6 +121,7 @@ def _store(s, at: datetime, period_start: datetime, computed: dict[int, Card], a
         s.execute(insert(ScoreCard), inserts)
     if updates:
         s.execute(update(ScoreCard), updates)
+    store_night_summary(s, at)
 
 
 def read_cards_in(session, at: datetime, account_ids: set[int] | None = None) -> list[ScoreCard]:

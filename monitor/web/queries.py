@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import aliased
 
 from monitor.detectors.context import Context
 from monitor.detectors.coverage import UNVERIFIABLE
 from monitor.reports.wording import unverifiable_why
 from monitor.rules import load_ruleset
+from monitor.scoring.summary import verdicts_by_night
 from monitor.web.auth import Viewer
 from storage.models import VERDICTS, Account, Finding, Observation, Run, ScoreCard
 
@@ -98,13 +99,18 @@ def pass_rate(counts: dict[str, int]) -> float | None:
 
 
 def trend(s, viewer: Viewer, at: datetime, nights: int = 90) -> list[tuple[datetime, float | None, int]]:
-    """(T, 合格率, accounts) per night over the last ``nights`` nights, oldest first."""
-    q = _unit_cards(viewer, select(ScoreCard.at, ScoreCard.verdict, func.count())
-                    .where(ScoreCard.at > at - timedelta(days=nights), ScoreCard.at <= at)
-                    .group_by(ScoreCard.at, ScoreCard.verdict))
-    by_night: dict[datetime, dict[str, int]] = {}
-    for night, verdict, n in s.execute(q):
-        by_night.setdefault(night, {})[verdict] = n
+    """(T, 合格率, accounts) per night over the last ``nights`` nights, oldest first: for everyone
+    but a unit user from the per-night summary the scorer keeps (3 rows a night, not 10,000
+    cards); a unit user's from its own accounts' cards."""
+    since = at - timedelta(days=nights)
+    if viewer.is_unit:
+        q = _unit_cards(viewer, select(ScoreCard.at, ScoreCard.verdict, func.count())
+                        .where(ScoreCard.at > since, ScoreCard.at <= at).group_by(ScoreCard.at, ScoreCard.verdict))
+        by_night: dict[datetime, dict[str, int]] = {}
+        for night, verdict, n in s.execute(q):
+            by_night.setdefault(night, {})[verdict] = n
+    else:
+        by_night = verdicts_by_night(s, since, at)
     return [(night, pass_rate(c), sum(c.values())) for night, c in sorted(by_night.items())]
 
 
@@ -120,7 +126,9 @@ def changes(s, viewer: Viewer, at: datetime, before: datetime) -> tuple[list, li
         select(Account, ScoreCard.vetoes, ScoreCard.verdict, prev.vetoes, prev.verdict)
         .join(ScoreCard, and_(ScoreCard.account_id == Account.id, ScoreCard.at == at))
         .join(prev, and_(prev.account_id == Account.id, prev.at == before))
-        .where((ScoreCard.verdict != prev.verdict) | (ScoreCard.verdict == "不合格")))
+        # Only the cards that changed: a verdict, or the list of vetoes (stored sorted, so
+        # equal lists are equal text; JSON itself has no = in PostgreSQL).
+        .where((ScoreCard.verdict != prev.verdict) | (cast(ScoreCard.vetoes, Text) != cast(prev.vetoes, Text))))
     new_vetoes, recovered = [], []
     for account, vetoes, verdict, old_vetoes, old_verdict in s.execute(q):
         fresh = sorted(set(vetoes or []) - set(old_vetoes or []))
