@@ -10,6 +10,7 @@ import logging
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.items import DiscoverySearchItem
+from spiders.writer import resolved
 from storage.db import make_engine, session_scope
 from storage.fit import fit_row
 from storage.models import DiscoverySearch
@@ -38,7 +39,9 @@ class DiscoveryPipeline:
 
     def process_item(self, item, spider=None):
         if isinstance(item, DiscoverySearchItem):
-            values = dataclasses.asdict(item)
+            # capture_ref is the WARC writer's PendingRef in a real crawl: its string, or every
+            # unit's row failed to bind and the whole pass read as 未能核验.
+            values = {k: resolved(v) for k, v in dataclasses.asdict(item).items()}
             try:
                 with session_scope(self.engine) as s:
                     s.add(DiscoverySearch(run_id=self.run_id, **fit_row(DiscoverySearch.__table__, values)[0]))
