@@ -32,6 +32,20 @@ class PostItem:
 
 
 @dataclass
+class CommentItem:
+    """One comment read from a post's comment section (``by_account``: the account's own reply)."""
+    platform_post_id: str
+    platform_comment_id: str
+    text: str
+    parent_comment_id: Optional[str] = None
+    user_id: Optional[str] = None
+    user_name: Optional[str] = None
+    by_account: bool = False
+    created_at: Optional[datetime] = None
+    capture_ref: Optional[str] = None
+
+
+@dataclass
 class ProfileItem:
     """Observed profile facts; None means 'not observed this time' and never overwrites."""
     account_id: int
@@ -65,6 +79,8 @@ class ObservationItem:
     # in Scrapy's item chain is far larger than the work of storing one post.
     posts: list[PostItem] = field(default_factory=list)
     profile: Optional[ProfileItem] = None
+    # Comments read tonight from this account's posts (stored with the posts).
+    comments: list[CommentItem] = field(default_factory=list)
 
 
 @dataclass

@@ -27,11 +27,11 @@ from sqlalchemy import and_, case, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from spiders.items import TEXT_LIMIT, AppCheckItem, ObservationItem, PostItem, ProfileItem
+from spiders.items import TEXT_LIMIT, AppCheckItem, CommentItem, ObservationItem, PostItem, ProfileItem
 from spiders.writer import BackgroundWriter, resolved, writer_for
 from storage.db import make_engine, session_scope
 from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
-from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Observation, Post
+from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Comment, Observation, Post
 from storage.texts import text_sha
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class StoragePipeline:
         s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, _observation_values(obs))))
         if posts:
             upsert_posts(s, posts, obs.observed_at)
+        if obs.comments:
+            upsert_comments(s, obs.account_id, obs.comments, obs.observed_at)
         if profile is not None:
             apply_profile(s, profile)
         s.add_all(AppCheck(run_id=self.run_id, **fit_with_note(AppCheck.__table__, _values(c)))
@@ -144,6 +146,7 @@ class StoragePipeline:
         self.counts[f"observations_{obs.outcome}"] += 1
         self.counts["posts"] += len(posts)
         self.counts["app_checks"] += len(app_checks)
+        self.counts["comments"] += len(obs.comments)
 
     def _record_write_failure(self, values: dict[str, Any], exc: SQLAlchemyError) -> None:
         """The account's rows could not be written: store a failed observation in their place
@@ -177,7 +180,7 @@ def _values(item) -> dict[str, Any]:
 
 def _observation_values(obs: ObservationItem) -> dict[str, Any]:
     values = _values(obs)
-    for name in ("seen_post_ids", "posts", "profile"):
+    for name in ("seen_post_ids", "posts", "profile", "comments"):
         values.pop(name, None)
     return values
 
@@ -217,6 +220,28 @@ def _upsert_statement(dialect: str):
         set_={**{c: getattr(new, c) for c in _POST_UPDATABLE},
               **{c: case((weaker, old[c]), else_=new[c]) for c in _POST_BODY}, "gone_at": None},
     )
+
+
+def upsert_comments(session, account_id: int, comments: list[CommentItem], seen_at) -> None:
+    """Comments by (post, comment id); a comment seen again keeps its first_seen_at."""
+    ppids = {c.platform_post_id for c in comments}
+    post_ids = dict(session.execute(select(Post.platform_post_id, Post.id).where(
+        Post.account_id == account_id, Post.platform_post_id.in_(ppids))).all())
+    rows: dict[tuple[int, str], dict[str, Any]] = {}
+    for c in comments:
+        if c.platform_post_id not in post_ids:
+            continue
+        row, _ = fit_row(Comment.__table__, {k: v for k, v in _values(c).items() if k != "platform_post_id"})
+        row.update(account_id=account_id, post_id=post_ids[c.platform_post_id], first_seen_at=seen_at, last_seen_at=seen_at)
+        rows[(row["post_id"], c.platform_comment_id)] = row
+    if not rows:
+        return
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = insert(Comment)
+    session.execute(stmt.on_conflict_do_update(
+        index_elements=["post_id", "platform_comment_id"],
+        set_={c: getattr(stmt.excluded, c) for c in ("text", "user_name", "last_seen_at", "capture_ref")}),
+        list(rows.values()))
 
 
 def apply_profile(session, p: ProfileItem) -> None:

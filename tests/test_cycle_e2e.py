@@ -42,7 +42,9 @@ EXPECTED = {
 COVERAGE = {"如皋发布": 28, "海安发布": 8, "南通发布": 28, "如东气象": 0}
 PENDING = {"南通城管": "ded.commercial_ads", "南通发改规划科": "ded.irregular_opening",
            "南通发布": "ded.improper_content",  # 卫计委 in a long post's full text: for review
-           "海安健康": "veto.security"}  # an unmasked ID-card number in a 公示: for review, never a veto unreviewed
+           "海安健康": "veto.security",  # an unmasked ID-card number in a 公示: for review, never a veto unreviewed
+           "如皋发布": "veto.no_interaction",  # comments closed on every recent post
+           "海安发布": "ded.improper_response"}  # an abusive reply by the account in a comment section
 
 
 def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, monitor_cli):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from monitor.detectors import run_detection
@@ -134,3 +135,94 @@ def test_interaction_tests_from_the_cli_to_the_review_queue(run_cli, tmp_path):
     assert findings(app, answered, "veto.no_interaction") == []
     (f,) = findings(app, late, "veto.no_interaction")
     assert "2026年11月24日 00:00才回复" in facts_text(f.facts, TZ)
+
+
+def test_hotflow_payload_round_trip_comments_and_account_replies():
+    from monitor.sandbox.platforms.weibo_payloads import hotflow_payload
+    from monitor.sandbox.scenario import SandboxAccount, SandboxPost
+    from spiders.weibo.comments import is_no_comments, parse_hotflow
+
+    acc = SandboxAccount("weibo", "1000000003", "崇川发布", {}, T, 1)
+    post = SandboxPost("5000000001", T - timedelta(hours=5), text="停水通知",
+                       extra={"comments": [{"text": "什么时候恢复？", "user": "市民甲",
+                                            "replies": [{"text": "爱信不信，自己不会查吗"}]},
+                                           {"text": "收到"}]})
+    payload = hotflow_payload(post, acc, "https://m.weibo.cn", T)
+    got = parse_hotflow(payload["data"], T, limit=20)
+    assert [(c.text, c.user_id == "1000000003", c.parent_id is not None) for c in got] == [
+        ("什么时候恢复？", False, False), ("爱信不信，自己不会查吗", True, True), ("收到", False, False)]
+    assert payload["data"]["total_number"] == 3 and payload["data"]["max_id"] == 0
+    assert len(parse_hotflow(payload["data"], T, limit=2)) == 2
+    assert is_no_comments(hotflow_payload(SandboxPost("5000000002", T, text="x", extra={"comments": []}), acc, "", T))
+
+
+def test_comment_sections_checked_abuse_left_standing_and_abusive_replies(app, history):
+    from storage.models import Comment, Post
+
+    aid = history.account(name="崇川发布")
+    ppid = history.post(aid, T - timedelta(days=2), text="停水通知")
+    with app.session() as s:
+        post_id = s.scalar(select(Post.id).where(Post.platform_post_id == ppid))
+        s.add_all([
+            Comment(account_id=aid, post_id=post_id, platform_comment_id="c1", text="你们都是废物", user_name="网友甲",
+                    created_at=T - timedelta(days=1), first_seen_at=T - timedelta(hours=1), last_seen_at=T - timedelta(hours=1)),
+            Comment(account_id=aid, post_id=post_id, platform_comment_id="c2", parent_comment_id="c1",
+                    text="爱信不信，自己不会查吗", by_account=True, created_at=T - timedelta(hours=20),
+                    first_seen_at=T - timedelta(hours=1), last_seen_at=T - timedelta(hours=1)),
+            Comment(account_id=aid, post_id=post_id, platform_comment_id="c3", text="您好，已转交自来水公司处理",
+                    by_account=True, first_seen_at=T - timedelta(hours=1), last_seen_at=T - timedelta(hours=1)),
+        ])
+    run_detection(app, T)
+    (mod,) = findings(app, aid, "ded.comment_moderation")
+    assert mod.state == "suspected" and mod.case_key == "comment:c1"
+    assert mod.facts["post"]["post_id"] == ppid and mod.facts["hits"][0]["text"] == "废物"
+    (rep,) = findings(app, aid, "ded.improper_response")
+    assert rep.case_key == "comment:c2" and [h["text"] for h in rep.facts["hits"]] == ["爱信不信", "自己不会查吗"]
+    h = rep.facts["hits"][0]
+    assert rep.facts["comment"]["text"][h["start"]:h["end"]] == "爱信不信"
+    assert "账号回复“爱信不信，自己不会查吗”含“爱信不信、自己不会查吗”" in facts_text(rep.facts, TZ)
+
+
+SECTIONS = [
+    {"platform": "weibo", "id": "1000000301", "name": "崇川发布", "verified": True,
+     "posts": [{"every_days": 1, "from_days": 0.5, "to_days": 40, "kind": "original"},
+               {"days_ago": 0.1, "kind": "original", "text": "【停水通知】明日城东片区停水。",
+                "comments": [{"text": "几点恢复？", "user": "市民甲", "replies": [{"text": "爱信不信，自己不会查吗"}]},
+                             {"text": "收到"}]}]},
+    {"platform": "weibo", "id": "1000000302", "name": "通州发布", "verified": True, "comments_closed": True,
+     "posts": [{"every_days": 1, "from_days": 0.5, "to_days": 40, "kind": "original"}]},
+]
+
+
+@pytest.mark.browser
+def test_weibo_spider_reads_comment_sections_within_the_per_night_bound(sandbox_factory, sqlite_url, tmp_path):
+    from monitor.crawl import run_crawl
+    from monitor.sandbox import Scenario
+    from storage.models import Account, Comment, Observation
+    from tests.fixtures.core import make_app
+
+    srv = sandbox_factory(scenario=Scenario(SECTIONS, at=T))
+    srv.world.state["weibo"].penalty_seconds = 0.4
+    app = make_app(sqlite_url, tmp_path, **srv.config_overrides(), crawl={"delay": 0},
+                   interaction={"posts_per_night": 2, "comments_per_post": 20})
+    with app.session() as s:
+        for acc in SECTIONS:
+            s.add(Account(name=acc["name"], platform="weibo", host_unit="测试单位", platform_id=acc["id"]))
+    result = run_crawl(app, T, ["weibo"], extra={"WEIBO_418_BACKOFF": 0.6}, timeout=180)
+    assert result.ok, result.log_path.read_text(encoding="utf-8")[-3000:]
+    # Two comment requests for the account that takes comments (posts_per_night), none for
+    # the one whose every post is closed.
+    assert srv.world.count(account="1000000301", path_prefix="/weibo/comments/hotflow") == 2
+    assert srv.world.count(account="1000000302", path_prefix="/weibo/comments/hotflow") == 0
+    with app.session() as s:
+        obs = {o.account_id: o for o in s.scalars(select(Observation))}
+        ids = {a.platform_id: a.id for a in s.scalars(select(Account))}
+        assert obs[ids["1000000301"]].details["comment_requests"] == 2
+        comments = list(s.scalars(select(Comment).where(Comment.account_id == ids["1000000301"])))
+        mine = [c for c in comments if c.by_account]
+        assert [c.text for c in mine] == ["爱信不信，自己不会查吗"] and mine[0].parent_comment_id
+        assert {"几点恢复？", "收到"} <= {c.text for c in comments}
+    run_detection(app, T)
+    assert [f.case_key for f in findings(app, ids["1000000301"], "ded.improper_response")] == [f"comment:{mine[0].platform_comment_id}"]
+    (closed,) = findings(app, ids["1000000302"], "veto.no_interaction")
+    assert closed.case_key == "comments_closed" and len(closed.facts["comments_closed_posts"]) >= 3

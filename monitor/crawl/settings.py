@@ -46,6 +46,8 @@ def scrapy_settings(settings: Settings, at: datetime, run_id: int | None = None,
         "WEIBO_PROFILE_REFRESH_DAYS": p.weibo.profile_refresh_days,
         "WEIBO_418_BACKOFF": p.weibo.backoff_418,
         "WEIBO_MAX_PAGES": p.weibo.max_pages,
+        "INTERACTION_POSTS_PER_NIGHT": settings.interaction.posts_per_night,
+        "INTERACTION_COMMENTS_PER_POST": settings.interaction.comments_per_post,
         "WECHAT_ABOUTBIZ_REFRESH_DAYS": p.wechat.aboutbiz_refresh_days,
         # The feed verdict needs the veto window of the rule set in force.
         "WECHAT_VETO_DAYS": _veto_days(settings),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from monitor.detectors import (
     app_availability,
     commercial_ads,
+    comments,
     interaction,
     naming,
     no_original,
@@ -17,7 +18,7 @@ from monitor.detectors import (
 )
 
 DETECTORS = (no_update, untimely_update, no_original, silence, app_availability,
-             verification, interaction, naming, commercial_ads, text_content)
+             verification, interaction, naming, commercial_ads, text_content, comments)
 
 
 def detector_rules() -> set[str]:

@@ -340,6 +340,12 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
         said += (f"{fmt_time(test['replied_at'], tz, with_zone=False)}才回复" if test.get("replied_at")
                  else "截至检查时未回复")
         parts.append(said)
+    comment, post = facts.get("comment"), facts.get("post")
+    if isinstance(comment, dict) and isinstance(post, dict):
+        who = "账号回复" if comment.get("by_account") else f"网民“{comment.get('user') or ''}”留言"
+        words = "、".join(dict.fromkeys(str(h.get("text")) for h in facts.get("hits") or []))
+        parts.append(f"{fmt_time(post.get('published_at'), tz, with_zone=False)}发布的内容下，{who}"
+                     f"“{str(comment.get('text') or '')[:60]}”含“{words}”")
     closed = facts.get("comments_closed_posts")
     if isinstance(closed, list) and closed:
         parts.append(f"近{facts.get('recent_days', 14)}天发布的{len(closed)}条内容均已关闭评论/留言"

@@ -13,6 +13,10 @@ Per account and night:
    steady night asks only for tonight's new long posts. The post records where its text
    came from (``text_source``: ``card``, ``extend``, or ``card_truncated`` when the long text
    could not be read — then a later night reads it).
+4. ``/comments/hotflow?id=MID&mid=MID&max_id_type=0`` (one request, page 1) for the newest
+   new posts that take comments and have some, at most ``INTERACTION_POSTS_PER_NIGHT`` per
+   account, when the night's plan has room (task ``comments``). A failed comment fetch is
+   noted and proves nothing; the account's observation stays what the timeline made it.
 
 Paging stops at the first non-pinned post older than the check window (the
 ``MONITOR_CHECK_WEEKS`` complete weeks before T), or — when earlier successful observations
@@ -53,7 +57,7 @@ from sqlalchemy import and_, func, select
 from twisted.python.failure import Failure
 
 from spiders.failures import request_failure, staged
-from spiders.items import ObservationItem, PostItem, ProfileItem
+from spiders.items import CommentItem, ObservationItem, PostItem, ProfileItem
 from spiders.spiders.base import AccountSpider
 from spiders.weibo.cards import (
     WeiboPost,
@@ -65,6 +69,7 @@ from spiders.weibo.cards import (
     says_empty,
 )
 from spiders.weibo.client import api_headers
+from spiders.weibo.comments import hotflow_path, is_no_comments, parse_hotflow
 from spiders.weibo.errors import LayoutError
 from spiders.weibo.payload import classify
 from spiders.weibo.profile import WeiboProfile, parse_profile
@@ -124,6 +129,9 @@ class _Run:
     main_url: Optional[str] = None
     http_status: Optional[int] = None
     long_queue: list[str] = field(default_factory=list)
+    comment_queue: list[str] = field(default_factory=list)
+    comments: list[CommentItem] = field(default_factory=list)
+    comment_requests: int = 0
     notes: list[str] = field(default_factory=list)
 
 
@@ -444,6 +452,53 @@ class WeiboSpider(AccountSpider):
         run.long_queue = [p.id for p in wanted[:limit]]
         if len(wanted) > limit:
             run.notes.append(f"{len(wanted) - limit} long texts left for a later night (WEIBO_LONG_TEXTS_PER_NIGHT)")
+        run.comment_queue = self._comment_queue(run, run.stored.newest_at)
+        yield from self._next_long_or_finish(run)
+
+    def _comment_queue(self, run: _Run, newest_known: Optional[datetime]) -> list[str]:
+        """The newest new posts whose comment section is worth one request tonight."""
+        limit = self.settings.getint("INTERACTION_POSTS_PER_NIGHT", 0)
+        plan = self.settings.getdict("MONITOR_PLAN") if self.settings.get("MONITOR_PLAN") else {}
+        if limit <= 0 or ("comments" in plan and not self.planned(run.account_id, "comments")):
+            return []
+        fresh = [p for p in run.posts.values() if not p.pinned
+                 and (newest_known is None or p.published_at > newest_known)
+                 and p.comments is not None and not p.comments.get("closed") and (p.comments.get("count") or 0) > 0]
+        fresh.sort(key=lambda p: p.published_at, reverse=True)
+        return [p.id for p in fresh[:limit]]
+
+    def _comment_request(self, run: _Run, pid: str) -> scrapy.Request:
+        path, params = hotflow_path(pid)
+        request = self._api(path, params, run, self.on_comments)
+        request.meta["post_id"] = pid
+        request.errback = self._on_comments_failure
+        return request
+
+    def on_comments(self, response):
+        run: _Run = response.meta["run"]
+        pid = response.meta["post_id"]
+        got = self._classify(run, response)
+        run.comment_requests += 1
+        try:
+            if got.kind == "ok":
+                limit = self.settings.getint("INTERACTION_COMMENTS_PER_POST", 20)
+                for c in parse_hotflow(got.data, self.at, limit, self.tz):
+                    run.comments.append(CommentItem(
+                        platform_post_id=pid, platform_comment_id=c.id, text=c.text[:2000],
+                        parent_comment_id=c.parent_id, user_id=c.user_id or None, user_name=c.user_name,
+                        by_account=c.user_id == run.uid, created_at=c.created_at,
+                        capture_ref=response.meta.get("warc_ref")))
+            elif not (got.kind == "error" and is_no_comments(got.payload)):
+                run.notes.append(f"comments of {pid} not read: {got.reason}")
+        except LayoutError as exc:
+            run.notes.append(f"comments of {pid} not read: layout_changed: {exc}")
+        yield from self._next_long_or_finish(run)
+
+    def _on_comments_failure(self, failure: Failure):
+        run: _Run = failure.request.meta["run"]
+        self._count(run, failure.request.meta)
+        run.comment_requests += 1
+        run.notes.append(f"comments of {failure.request.meta['post_id']} not read: {request_failure(failure)}")
         yield from self._next_long_or_finish(run)
 
     LONG_TEXT_PATHS = ("/statuses/extend", "/api/statuses/extend")  # the newer one first
@@ -457,6 +512,9 @@ class WeiboSpider(AccountSpider):
     def _next_long_or_finish(self, run: _Run) -> Iterator[Any]:
         if run.long_queue:
             yield self._long_request(run, run.long_queue.pop(0))
+            return
+        if run.comment_queue:
+            yield self._comment_request(run, run.comment_queue.pop(0))
             return
         yield from self._finish(run, "ok", None)
 
@@ -537,11 +595,12 @@ class WeiboSpider(AccountSpider):
             covered_from=covered, exhaustive=ok and run.exhaustive, request_count=run.requests,
             capture_ref=run.capture_ref,
             details={"profile": run.profile_status, "pages": run.pages, "route": run.route, "stop": run.stop,
-                     "notes": run.notes, "uid": run.uid, **({"partial": run.partial} if ok and run.partial else {}),
+                     "notes": run.notes, "uid": run.uid,
+                     **({"comment_requests": run.comment_requests} if run.comment_requests else {}), **({"partial": run.partial} if ok and run.partial else {}),
                      **({"joined_from": joined.isoformat()} if joined is not None else {}),
                      # Remembered until a profile night probes the deeper pages again.
                      **({"deeper_pages_refused": True} if ok and not run.partial and run.stored.prev_partial
                         and run.stop == "reached stored posts" and not run.profile_due else {})},
             seen_post_ids=[p.id for p in run.posts.values()] if ok else None,
-            posts=posts, profile=profile,
+            posts=posts, profile=profile, comments=run.comments if ok else [],
         )

@@ -15,6 +15,11 @@
 - ``/weibo/statuses/extend?id=`` (and the older ``/weibo/api/statuses/extend``) →
   ``data.longTextContent``; ``/weibo/status/{bid}`` — a post's own page (the whole text in
   ``$render_data``), what a text finding's evidence screenshots.
+- ``/weibo/comments/hotflow?id=MID&mid=MID&max_id_type=0`` → the post's comments with the
+  replies under them (``comments``), ``max_id`` 0 as a visitor sees it; no comments →
+  ``{"ok":0,…}``. Per post ``comments: [{text, user?, replies: [{text, by_account?}]}]``;
+  without it the post's ``comments_count`` ordinary comments are made up.
+  ``comments_blocked: 418|432|captcha`` (account key) fails every comment request.
 - ``getIndex?containerid=100103type=3&q=…``: the user search (``weibo_search.py``).
 - More than ``rate_limit`` API requests within one second from one client → HTTP 418 for
   ``penalty_seconds``.
@@ -27,7 +32,7 @@
   cookies see the posts) or ``always`` (半年可见 and the like), ``statuses_count`` (the
   profile's count, default the number of posts), ``verified``, ``verified_type``,
   ``verified_reason``, ``description``, ``followers``, ``relative_dates`` (recent posts dated
-  刚刚/N小时前/昨天/MM-DD), ``comments_closed``.
+  刚刚/N小时前/昨天/MM-DD), ``comments_closed`` (also per post: ``enable_comment_guide`` false).
 - Tests may tune ``world.state["weibo"]`` (a ``WeiboState``): ``rate_limit``,
   ``penalty_seconds``, ``cookie_ttl_requests`` (visitor cookies stop working after that many
   API requests, to exercise renewal), ``refuse_webdriver``.
@@ -65,6 +70,7 @@ class WeiboState:
     hits: dict[str, deque] = field(default_factory=dict)
     penalty_until: dict[str, float] = field(default_factory=dict)
     long_posts: dict[str, tuple[str, str]] = field(default_factory=dict)  # post id → (uid, post id)
+    served_posts: dict[str, str] = field(default_factory=dict)  # post id → uid (for /comments/hotflow)
     refuse_webdriver: bool = True
     # Which long-text paths answer (the real site moved to /statuses/extend in 2024).
     extend_paths: tuple[str, ...] = ("/statuses/extend", "/api/statuses/extend")
@@ -237,6 +243,8 @@ def register(app: web.Application, world: World) -> None:
                                      groups=cid.startswith("230413"))
         for c in payload["data"]["cards"]:
             m = (c.get("mblog") or (c.get("card_group") or [{}])[0].get("mblog") or {})
+            if m.get("id"):
+                state.served_posts[m["id"]] = acc.id
             if m.get("isLongText"):
                 state.long_posts[m["id"]] = (acc.id, m["id"])
         return web.json_response(payload)
@@ -256,6 +264,20 @@ def register(app: web.Application, world: World) -> None:
         if post is None:
             return web.json_response({"ok": 0, "msg": "这里还没有内容", "data": {}})
         return web.json_response(P.extend_payload(post))
+
+    async def hotflow(request: web.Request):
+        pid = request.query.get("id", "")
+        uid = state.served_posts.get(pid)
+        tag(request, "weibo", uid)
+        if state.rate_limited(request.remote or ""):
+            return web.Response(status=418, reason="I'm a teapot", text="")
+        if not state.cookies_valid(request, use=True):
+            return web.Response(status=432, reason="No Reason Phrase", text="")
+        acc = world.scenario.account("weibo", uid) if uid else None
+        post = next((p for p in acc.posts if p.id == pid), None) if acc else None
+        if acc is not None and acc.get("comments_blocked"):
+            return _fault_response(str(acc.get("comments_blocked")))
+        return web.json_response(P.hotflow_payload(post, acc, _base(request), world.at) if post else P.NO_COMMENTS)
 
     async def profile_page(request: web.Request):
         uid = request.match_info["uid"]
@@ -286,6 +308,7 @@ def register(app: web.Application, world: World) -> None:
                                      "<body><p>微博不存在或暂无查看权限</p></body></html>")
         return web.Response(text=_status_html(*found, _base(request), world), content_type="text/html")
 
+    app.router.add_get(f"{PREFIX}/comments/hotflow", hotflow)
     app.router.add_get(f"{PREFIX}/u/{{uid}}", profile_page)
     app.router.add_get(f"{PREFIX}/status/{{bid}}", status_page)
 

@@ -136,6 +136,56 @@ def long_text(post: SandboxPost) -> str:
     return post.text + "\n" + extra
 
 
+NO_COMMENTS = {"ok": 0, "msg": "", "data": {}}
+_ORDINARY = ("感谢发布", "已转发，支持", "辛苦了", "点赞", "收到，谢谢提醒", "关注中")
+
+
+def comment_specs(post: SandboxPost) -> list[dict[str, Any]]:
+    """The post's comments: the scenario's ``comments``, or ``rng % 30`` ordinary ones."""
+    if "comments" in post.extra:
+        return [dict(c) for c in post.extra["comments"] or []]
+    if post.extra.get("comments_closed"):
+        return []
+    n = int(hashlib.md5(post.id.encode()).hexdigest()[:6], 16) % 30
+    return [{"text": _ORDINARY[i % len(_ORDINARY)]} for i in range(n)]
+
+
+def comments_count(post: SandboxPost) -> int:
+    return sum(1 + len(c.get("replies") or []) for c in comment_specs(post))
+
+
+def hotflow_payload(post: SandboxPost, acc: SandboxAccount, base: str, at: datetime) -> dict[str, Any]:
+    """``/comments/hotflow`` as a visitor gets it: one page (max_id 0), replies under ``comments``."""
+    specs = comment_specs(post)
+    if not specs:
+        return NO_COMMENTS
+    data = []
+    for i, spec in enumerate(specs[:20]):
+        cid = str(int(post.id) * 100 + i * 10)
+        when = post.published_at + timedelta(minutes=7 * (i + 1))
+        replies = []
+        for j, r in enumerate(spec.get("replies") or []):
+            mine = bool(r.get("by_account", True))
+            replies.append({
+                "created_at": created_at(when + timedelta(minutes=30 + j), at, False), "id": str(int(cid) + j + 1),
+                "rootid": cid, "rootidstr": cid, "floor_number": 0, "text": text_html(str(r["text"])),
+                "disable_reply": 0, "user": user_dict(acc, base, full=False) if mine else _fan(r.get("user"), i * 10 + j + 1),
+                "like_count": 0, "liked": False})
+        data.append({
+            "created_at": created_at(when, at, False), "id": cid, "rootid": cid, "rootidstr": cid,
+            "floor_number": i + 1, "text": text_html(str(spec["text"])), "disable_reply": 0,
+            "restrictOperate": 0, "source": "来自江苏", "user": _fan(spec.get("user"), i),
+            "mid": cid, "readtimetype": "comment", "comments": replies or False,
+            "max_id": 0, "total_number": len(replies), "isLikedByMblogAuthor": False, "like_count": (i * 7) % 13,
+            "liked": False})
+    return {"ok": 1, "data": {"data": data, "total_number": comments_count(post), "max_id": 0, "max_id_type": 0}}
+
+
+def _fan(name: Any, n: int) -> dict[str, Any]:
+    return {"id": 7000000000 + n, "screen_name": str(name or f"网友{n:04d}"), "verified": False, "verified_type": -1,
+            "profile_image_url": f"https://tvax1.sinaimg.cn/crop.0.0.180.180.50/fan{n}.jpg"}
+
+
 def comments_closed(post: SandboxPost, acc: SandboxAccount) -> bool:
     return bool(post.extra.get("comments_closed", acc.get("comments_closed", False)))
 
@@ -150,7 +200,7 @@ def _base_mblog(post: SandboxPost, acc: SandboxAccount, base: str, at: datetime,
         "show_additional_indication": 0, "text": body, "textLength": len(post.text.encode("gbk", "replace")),
         "source": "微博 weibo.com", "favorited": False, "pic_ids": [], "pic_types": "", "is_paid": False,
         "mblog_vip_type": 0, "user": user_dict(acc, base, full=False),
-        "reposts_count": rng % 50, "comments_count": rng % 30, "attitudes_count": rng % 200,
+        "reposts_count": rng % 50, "comments_count": comments_count(post), "attitudes_count": rng % 200,
         "pending_approval_count": 0, "isLongText": False, "reward_exhibition_type": 0, "hide_flag": 0,
         "mlevel": 0, "darwin_tags": [], "mblogtype": 0, "rid": f"0_0_50_{rng}_0_0_0", "more_info_type": 0,
         "extern_safe": 0, "enable_comment_guide": not comments_closed(post, acc), "content_auth": 0,
