@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from monitor.detectors import run_detection
 from monitor.reports.wording import facts_text
@@ -191,6 +191,10 @@ SECTIONS = [
                              {"text": "收到"}]}]},
     {"platform": "weibo", "id": "1000000302", "name": "通州发布", "verified": True, "comments_closed": True,
      "posts": [{"every_days": 1, "from_days": 0.5, "to_days": 40, "kind": "original"}]},
+    # Every comment request answers the captcha: the timeline still decides, nothing is accused.
+    {"platform": "weibo", "id": "1000000303", "name": "海门发布", "verified": True, "comments_blocked": "captcha",
+     "posts": [{"every_days": 1, "from_days": 0.5, "to_days": 40, "kind": "original",
+                "comments": [{"text": "你们都是废物"}]}]},
 ]
 
 
@@ -222,7 +226,40 @@ def test_weibo_spider_reads_comment_sections_within_the_per_night_bound(sandbox_
         mine = [c for c in comments if c.by_account]
         assert [c.text for c in mine] == ["爱信不信，自己不会查吗"] and mine[0].parent_comment_id
         assert {"几点恢复？", "收到"} <= {c.text for c in comments}
+        blocked = obs[ids["1000000303"]]
+        assert blocked.outcome == "ok" and blocked.details["comment_requests"] == 2
+        assert sum(n.startswith("comments of") for n in blocked.details["notes"]) == 2, blocked.details["notes"]
+        assert s.scalar(select(func.count()).select_from(Comment).where(Comment.account_id == ids["1000000303"])) == 0
     run_detection(app, T)
+    assert findings(app, ids["1000000303"], "ded.comment_moderation") == []
     assert [f.case_key for f in findings(app, ids["1000000301"], "ded.improper_response")] == [f"comment:{mine[0].platform_comment_id}"]
     (closed,) = findings(app, ids["1000000302"], "veto.no_interaction")
     assert closed.case_key == "comments_closed" and len(closed.facts["comments_closed_posts"]) >= 3
+
+
+def test_interaction_tests_in_the_web_workspace(web_client, workspace):
+    from tests.fixtures.web import csrf_of
+
+    insp = web_client("inspector")
+    page = insp.get("/interaction").text
+    assert "暂无互动测试" in page and "5个工作日内回复" in page
+    token = csrf_of(page)
+    r = insp.post("/interaction", data={"account_id": str(workspace.silent), "channel": "电话",
+                                        "sent": "2026-11-13T10:00", "text": "咨询", "csrf_token": token})
+    assert r.status_code == 400 and "--channel must be one of 私信|留言|评论" in r.text
+    for aid, text in ((workspace.silent, "请问如何预约"), (workspace.ads, "咨询展会报名")):
+        r = insp.post("/interaction", data={"account_id": str(aid), "channel": "私信", "sent": "2026-11-13T10:00",
+                                            "text": text, "csrf_token": token}, follow_redirects=False)
+        assert r.status_code == 303
+    page = insp.get("/interaction").text
+    assert page.count("逾期未回复") == 2 and "2026-11-20" in page
+    r = insp.post("/interaction/2/reply", data={"replied": "2026-11-16T09:00", "text": "您好，请登录官网报名",
+                                               "csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    page = insp.get("/interaction").text
+    assert "按期回复" in page and "您好，请登录官网报名" in page and page.count("逾期未回复") == 1
+    unit = web_client("shangwu")  # a unit sees its own account's tests only, and cannot record
+    mine = unit.get("/interaction").text
+    assert "咨询展会报名" in mine and "请问如何预约" not in mine and "记录测试" not in mine
+    assert unit.post("/interaction", data={"account_id": str(workspace.ads), "channel": "私信", "sent": "2026-11-13",
+                                           "text": "x", "csrf_token": csrf_of(mine)}).status_code == 403

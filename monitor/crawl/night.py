@@ -21,7 +21,7 @@ from typing import Callable
 from sqlalchemy import and_, func, select
 
 from monitor.app import App
-from monitor.crawl.plan import (FULL_DOWNLOAD, HISTORY, PROFILE, TIER_NEAR, TIER_PENDING, TIER_REST,
+from monitor.crawl.plan import (COMMENTS, FULL_DOWNLOAD, HISTORY, PROFILE, TIER_NEAR, TIER_PENDING, TIER_REST,
                                 TIER_UNVERIFIABLE, VERDICT, Budget, Candidate, NightPlan, Task, host_of, plan_night)
 from storage.models import Account, AppCheck, Finding, Observation, Post
 
@@ -167,6 +167,9 @@ def candidates(app: App, at: datetime, platforms: set[str]) -> list[Candidate]:
             if not joined:
                 pages = (recent_posts[a.id] / WEIBO_PAGE_POSTS) if a.id in recent_posts else WEIBO_FIRST_HISTORY
                 deferred.append(Task(HISTORY, {weibo_host: max(1.0, pages)}, None if outcome is None else 0.0))
+            if s_.interaction.posts_per_night:
+                # At most one hotflow request per new post; age −1: after every other deferred task.
+                deferred.append(Task(COMMENTS, {weibo_host: float(s_.interaction.posts_per_night)}, -1.0))
         elif a.platform == "wechat":
             verdict = Task(VERDICT, {host_of(a.feed_url) or article_host: 1.0, article_host: 1.0})
             if a.id not in newest_post and a.id not in untimed:

@@ -13,7 +13,8 @@ from monitor.reports.timeline import GAP, ORIGINAL, OTHER
 from monitor.reports.wording import GROUP_ZH, STATE_ZH, account_platform, fmt_date, fmt_time
 from monitor.web.auth import CSRF_FIELD, CSRF_HEADER, csrf_token
 
-NAV = (("/", "总览"), ("/accounts", "账号"), ("/review", "待复核"), ("/orders", "整改"), ("/runs", "运行记录"),
+NAV = (("/", "总览"), ("/accounts", "账号"), ("/review", "待复核"), ("/orders", "整改"),
+       ("/interaction", "互动测试"), ("/runs", "运行记录"),
        ("/registry", "登记表"), ("/discovery", "监管范围"), ("/downloads", "下载"))
 ROLE_ZH = {"admin": "管理员", "inspector": "检查人员", "unit": "主办单位用户"}
 OUTCOME_ZH = {"ok": "成功", "not_found": "不存在", "blocked": "被拦截", "error": "出错", "fail": "失败",
