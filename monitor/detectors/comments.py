@@ -16,7 +16,7 @@ from monitor.detectors.context import Context, Draft
 from storage.models import Comment, Post
 
 RULES = ("ded.comment_moderation", "ded.improper_response")
-ABUSIVE_LINE = "ded.improper_response"
+ABUSIVE = "abusive."  # rules of monitor/textcheck/data/sensitive_abusive.txt (group abusive)
 
 
 def _comments(ctx: Context) -> dict[int, list]:
@@ -41,7 +41,7 @@ def detect(ctx: Context, account) -> Iterator[Draft]:
     for c, ppid, url, published in _comments(ctx).get(account.id, []):
         hits = check_text(c.text, published=c.created_at or published) if c.text else []
         if c.by_account:
-            hits = [h for h in hits if h.line == ABUSIVE_LINE]
+            hits = [h for h in hits if h.rule.startswith(ABUSIVE)]
             rule = "ded.improper_response"
         else:
             rule = "ded.comment_moderation"
