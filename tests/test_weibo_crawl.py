@@ -28,7 +28,10 @@ def crawl(app, extra=None):
 
 def setup(sandbox, db_url, tmp_path, registry=None, accounts=(), **crawl_overrides):
     sandbox.world.state["weibo"].penalty_seconds = 0.4
-    app = make_app(db_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, **crawl_overrides})
+    # Comment sections off: these tests count the timeline's own requests (and a delay-0 crawl
+    # with comments on meets the sandbox's rate limit); tests/test_interaction.py reads comments.
+    app = make_app(db_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, **crawl_overrides},
+                   interaction={"posts_per_night": 0})
     with app.session() as s:
         if registry is not None:
             parsed = read_registry(registry, UrlBases.from_settings(app.settings))
