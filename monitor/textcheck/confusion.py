@@ -7,8 +7,6 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Iterator
 
-from pypinyin.pinyin_dict import pinyin_dict
-
 from monitor.textcheck.lists import Lists
 
 
@@ -31,6 +29,10 @@ def _common(ch: str) -> bool:
 @lru_cache(maxsize=1)
 def _syllables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
     """(character → its toneless syllables, syllable → the common characters that have it)."""
+    # Imported here: pypinyin's dictionaries take most of a second to import, and a checker
+    # whose automata come from the cache never asks for a homophone.
+    from pypinyin.pinyin_dict import pinyin_dict
+
     readings: dict[str, tuple[str, ...]] = {}
     by_syllable: dict[str, list[str]] = defaultdict(list)
     for cp, value in pinyin_dict.items():

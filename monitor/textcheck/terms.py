@@ -14,7 +14,7 @@ from typing import Iterable, Iterator
 
 import ahocorasick
 
-from monitor.textcheck import DEFAULT_LINE, KINDS, SEVERE, Hit
+from monitor.textcheck import DEFAULT_LINE, KINDS, SEVERE, Hit, cache
 from monitor.textcheck.confusion import Confusion
 from monitor.textcheck.lists import ListError, Lists, load_lists
 
@@ -22,6 +22,9 @@ SHORT = 5  # names this long or shorter get the ordinary-prose guard (Ordinary)
 _HOW = {"homophone": "同音字", "shape": "形近字", "dropped": "漏字", "doubled": "重字"}
 _CONNECTIVES = set("和与及的")
 EDITS = ("replace", "drop", "double")
+# One letter per kind of match in an index's table ("=": the term itself).
+_CODES = {"=": "", "h": "homophone", "s": "shape", "d": "dropped", "b": "doubled"}
+_CODE = {v: k for k, v in _CODES.items()}
 EXTRA_SOURCE = "registry"  # what an extra_terms hit cites
 
 
@@ -89,25 +92,79 @@ def edits(term: str, confusion: Confusion, *, person: bool = False,
 
 class _Index:
     """One automaton over some terms and their near-misses. ``protected``: every term that is
-    correct anywhere, so no near-miss of one term is another term."""
+    correct anywhere, so no near-miss of one term is another term. ``key``: what the index is
+    made of beyond the code (the lists' digest, the extra terms) — the built automaton is kept
+    on disk under it (see :mod:`.cache`), so the next process loads it instead."""
 
-    def __init__(self, terms: dict[str, Term], protected: set[str], confusion: Confusion, allowed: set[str]):
-        self.automaton = ahocorasick.Automaton()
-        for word, t in terms.items():
-            self.automaton.add_word(word, (word, t))
-        self.variants = 0
-        for t in terms.values():
-            for variant, how, pos in edits(t.term, confusion, person=t.person, kinds=t.edits):
-                if len(variant) < 3 or variant in protected or variant in allowed or variant in self.automaton:
-                    continue
-                self.automaton.add_word(variant, (variant, Variant(t, how, pos)))
-                self.variants += 1
+    def __init__(self, terms: dict[str, Term], protected: set[str], confusion: Confusion, allowed: set[str],
+                 key: tuple[str, ...] = ()):
+        self.terms = terms
         self.empty = not terms
-        if not self.empty:
-            self.automaton.make_automaton()
+        self.from_cache = False
+        self.variants = 0
+        if self.empty:
+            return
+        k = cache.key(*key) if key else None
+        found = cache.load(k) if k else None
+        if found is not None and self._use(*found):
+            self.from_cache = True
+        else:
+            automaton, table = self._build(protected, confusion, allowed)
+            self._use(automaton, table)
+            if k:
+                cache.store(k, automaton, table)
 
-    def iter(self, text: str):
-        return () if self.empty else self.automaton.iter(text)
+    def _build(self, protected, confusion, allowed) -> tuple[ahocorasick.Automaton, dict]:
+        automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        words: list[str] = []
+        names: dict[str, int] = {}
+        of: list[int] = []
+        how: list[str] = []
+        pos: list[int] = []
+
+        def add(word: str, term: str, code: str = "=", at: int = -1) -> None:
+            automaton.add_word(word, len(words))
+            words.append(word)
+            of.append(names.setdefault(term, len(names)))
+            how.append(code)
+            pos.append(at)
+
+        for word in self.terms:
+            add(word, word)
+        for t in self.terms.values():
+            for variant, kind, at in edits(t.term, confusion, person=t.person, kinds=t.edits):
+                if len(variant) < 3 or variant in protected or variant in allowed or variant in automaton:
+                    continue
+                add(variant, t.term, _CODE[kind], at)
+        automaton.make_automaton()
+        return automaton, {"words": "\n".join(words), "term_names": list(names), "term": of,
+                           "how": "".join(how), "pos": pos}
+
+    def _use(self, automaton: ahocorasick.Automaton, table: dict) -> bool:
+        """Take an automaton and its table: match i is words[i], a near-miss (how[i]) of
+        term_names[term[i]] at position pos[i], or ("=") the term itself. False for a table that
+        does not fit this index's terms (a cache entry is checked, not trusted)."""
+        try:
+            words, names = table["words"].split("\n"), table["term_names"]
+            of, how, pos = table["term"], table["how"], table["pos"]
+            if not (len(words) == len(of) == len(how) == len(pos) == len(automaton)
+                    and set(how) <= set(_CODES) and all(n in self.terms for n in names)
+                    and all(0 <= i < len(names) for i in (min(of), max(of)))):
+                return False
+        except (KeyError, TypeError, AttributeError, ValueError):
+            return False
+        self.automaton, self.words, self.of, self.how, self.pos = automaton, words, of, how, pos
+        self.names = [self.terms[n] for n in names]
+        self.variants = len(how) - how.count("=")
+        return True
+
+    def iter(self, text: str) -> Iterator[tuple[int, str, Term | Variant]]:
+        """(end, matched word, the term or the near-miss) for every match."""
+        if self.empty:
+            return
+        for end, i in self.automaton.iter(text):
+            term, how = self.names[self.of[i]], self.how[i]
+            yield end, self.words[i], (term if how == "=" else Variant(term, _CODES[how], self.pos[i]))
 
 
 @lru_cache(maxsize=4)
@@ -127,7 +184,8 @@ def _base(extra_lists_dir: str | None) -> tuple[dict[str, Term], Confusion, set[
         for e in wl.entries:
             if e.value not in terms:
                 known[e.value] = Term(e.value, "", SEVERE, "", wl.source, edits=frozenset())
-    return terms, confusion, allowed, ordinary, _Index({**known, **terms}, set(terms) | set(known), confusion, allowed)
+    index = _Index({**known, **terms}, set(terms) | set(known), confusion, allowed, key=("base", lists.digest))
+    return terms, confusion, allowed, ordinary, index
 
 
 class TermCheck:
@@ -139,14 +197,16 @@ class TermCheck:
             if len(x) >= 3 and x not in base_terms:
                 extra[x] = Term(x, f"terms.registry.{x}", SEVERE, DEFAULT_LINE[SEVERE], EXTRA_SOURCE)
         self.terms = {**base_terms, **extra}
-        self.indexes = [base, _Index(extra, set(self.terms), self.confusion, allowed)]
+        lists = load_lists(extra_lists_dir)
+        self.indexes = [base, _Index(extra, set(self.terms), self.confusion, allowed,
+                                     key=("extra", lists.digest, *sorted(extra)))]
         self.variants = sum(ix.variants for ix in self.indexes)
 
     def find(self, text: str) -> Iterator[Hit]:
         exact: list[tuple[int, int]] = []
         near: list[tuple[int, int, str, Variant]] = []
         for index in self.indexes:
-            for end, (word, what) in index.iter(text):
+            for end, word, what in index.iter(text):
                 start = end + 1 - len(word)
                 if isinstance(what, Term):
                     exact.append((start, end + 1))
