@@ -229,3 +229,24 @@ def test_mini_programs_are_not_crawled_and_one_failure_stops_nothing(cases):
     assert obs == [] and posts == []
     assert srv.world.count(account="MzA5MjAwMDAwNw==") == 0
     assert Counter(len(o) for _, o, _ in got.values()) == Counter({1: len(CASES) - 1, 0: 1})
+
+
+def test_a_night_plan_without_history_reads_only_the_newest_article(sandbox, demo_registry, sqlite_url, tmp_path):
+    # The plan left history and 认证 refreshes for later nights: each feed still decides its
+    # verdict from its newest article; the other articles wait, stored unfetched.
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl=CRAWL)
+    parsed = read_registry(demo_registry, UrlBases.from_settings(app.settings))
+    with app.session() as s:
+        upsert_accounts(s, parsed.records)
+    result = run_crawl(app, T, ["wechat"], extra={"MONITOR_PLAN": {"history": [], "profile": [],
+                                                                    "full_download": []}})
+    assert result.ok
+    accounts = by_name(app)
+    per_account = Counter(r.account for r in sandbox.world.requests if r.path.startswith("/wechat/s/"))
+    assert per_account and max(per_account.values()) <= 1, per_account
+    assert sandbox.world.count(path_prefix="/wechat/mp/aboutbiz") == 0
+    deferred = [p for _acc, _obs, posts in accounts.values() for p in posts
+                if p.state == "unfetched" and "night plan" in (p.details or {}).get("why_untimed", "")]
+    assert deferred
+    ok = [obs[-1] for _acc, obs, _posts in accounts.values() if obs and obs[-1].outcome == "ok"]
+    assert ok and all(o.covered_from is not None for o in ok if o.reason is None)
