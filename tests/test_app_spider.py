@@ -66,6 +66,24 @@ def test_second_night_same_version_skips_full_download(sandbox, demo_registry, s
     assert sandbox.world.state["apps_bytes"]["/apps/download/baitong.apk"] == latest[1].bytes_transferred
 
 
+
+def test_a_full_download_the_plan_deferred_happens_on_the_next_night(sandbox, demo_registry, sqlite_url, tmp_path):
+    from datetime import timedelta
+
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0})
+    _import(app, demo_registry)
+    with app.session() as s:
+        baitong = s.scalar(select(Account.id).where(Account.platform_id == "cn.gov.nantong.baitong"))
+    later = {"MONITOR_PLAN": {"history": [], "profile": [], "full_download": []}}
+    assert run_crawl(app, T - timedelta(days=1), ["apps"], account_ids=[baitong], extra=later).ok
+    assert run_crawl(app, T, ["apps"], account_ids=[baitong]).ok
+    with app.session() as s:
+        checks = s.scalars(select(AppCheck).where(AppCheck.channel == "download").order_by(AppCheck.checked_at)).all()
+    # The first night's range check decided the channel; the whole file waited for a night
+    # with room, and that night still sees a version never downloaded in full.
+    assert [c.outcome for c in checks] == ["ok", "ok"]
+    assert checks[0].sha256 is None and checks[1].sha256
+
 def test_unreachable_download_host_is_unknown(sandbox, sqlite_url, tmp_path):
     import socket
 
