@@ -30,25 +30,26 @@ def _rule_names(app: App) -> dict[str, str]:
             for r in rules}
 
 
-def score_table(app: App, at: datetime, width_hint: bool = False) -> Table:
+def score_table(app: App, at: datetime, width_hint: bool = False, store: bool = True) -> Table:
     """The score cards of T as a table, problems first: what ``monitor score`` and the end of a
-    cycle print."""
+    cycle print. ``store=False``: T's stored cards, nothing written (see compute_cards)."""
     from monitor.scoring import compute_cards
 
     names = _rule_names(app)
-    cards, computed = compute_cards(app, at)
+    cards, computed = compute_cards(app, at, store=store)
     table = Table(title=f"政务新媒体检查结果  监测时间点 {fmt_time(at, app.tz)}", show_lines=False)
     for col in ("账号", "平台", "主办单位", "结论", "得分", "单项否决", "扣分", "待复核 / 说明"):
         table.add_column(col, overflow="fold")
     style = {"合格": "green", "不合格": "bold red", "未能核验": "yellow"}
     rank = {"不合格": 0, "未能核验": 1, "合格": 2}
     for card in sorted(cards, key=lambda c: (rank.get(c.verdict, 3), c.account.name)):
+        # The verdict as stored (what the night decided); the explanation as computed.
         a, c = card.account, computed[card.account_id]
-        vetoes = "、".join(names.get(v, v) for v in c.vetoes)
-        deductions = "、".join(f"{names.get(k, k)} -{v}" for k, v in c.deductions.items() if v)
-        pending = "、".join(names.get(p, p) for p in c.pending)
-        table.add_row(a.name, account_platform(a), a.host_unit, f"[{style.get(c.verdict, '')}]{c.verdict}[/]",
-                      "" if c.score is None else str(c.score), vetoes, deductions,
+        vetoes = "、".join(names.get(v, v) for v in card.vetoes)
+        deductions = "、".join(f"{names.get(k, k)} -{v}" for k, v in card.deductions.items() if v)
+        pending = "、".join(names.get(p, p) for p in card.pending)
+        table.add_row(a.name, account_platform(a), a.host_unit, f"[{style.get(card.verdict, '')}]{card.verdict}[/]",
+                      "" if card.score is None else str(card.score), vetoes, deductions,
                       "；".join(x for x in (pending, c.note, _partial(c)) if x))
     return table
 

@@ -124,6 +124,12 @@ def _store(s, at: datetime, period_start: datetime, computed: dict[int, Card], a
     store_night_summary(s, at)
 
 
+def has_cards(session, at: datetime) -> bool:
+    """Whether T's score cards are stored (its score stage ran): then whoever only reads
+    shows them and writes nothing (``compute_cards(store=False)``)."""
+    return session.scalar(select(ScoreCard.id).where(ScoreCard.at == at).limit(1)) is not None
+
+
 def read_cards_in(session, at: datetime, account_ids: set[int] | None = None) -> list[ScoreCard]:
     q = (select(ScoreCard).options(joinedload(ScoreCard.account)).where(ScoreCard.at == at)
          .order_by(ScoreCard.account_id))

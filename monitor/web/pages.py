@@ -8,11 +8,9 @@ from pathlib import Path
 
 from fastapi import HTTPException, Request
 
-from sqlalchemy import select
-
 from monitor.reports.wording import no_cycle_text, not_scored_text
+from monitor.scoring.scorer import has_cards
 from monitor.scoring.selection import cycle_ran, shown_at
-from storage.models import ScoreCard
 
 
 def page_at(request: Request, at: str | None, cycle_required: bool = False) -> datetime:
@@ -37,7 +35,7 @@ def scored_at(request: Request, at: str | None) -> datetime:
     app = request.app.state.monitor
     t = page_at(request, at, cycle_required=True)
     with app.session() as s:
-        if s.scalar(select(ScoreCard.id).where(ScoreCard.at == t).limit(1)) is None:
+        if not has_cards(s, t):
             raise HTTPException(409, not_scored_text(t, app.tz))
     return t
 
