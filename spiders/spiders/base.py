@@ -13,6 +13,12 @@ from storage.db import make_engine, session_scope
 from storage.models import Account, Observation
 
 
+def requests_spent(meta: dict) -> int:
+    """Requests one answer (or failure) cost: the request, its retries and its redirects —
+    what the night's request budget counts."""
+    return 1 + int(meta.get("retry_times", 0) or 0) + int(meta.get("redirect_times", 0) or 0)
+
+
 class AccountSpider(scrapy.Spider):
     """Base class: subclasses set ``platform`` and write ``start_requests`` over
     ``self.iter_accounts()``.

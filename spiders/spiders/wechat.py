@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from spiders.failures import http_code, request_failure, staged
 from spiders.items import ObservationItem, PostItem, ProfileItem
-from spiders.spiders.base import AccountSpider
+from spiders.spiders.base import AccountSpider, requests_spent
 from spiders.wechat.aboutbiz import AboutBiz, parse_aboutbiz
 from spiders.wechat.article import BLOCKED, OK, ArticlePage, parse_article
 from spiders.wechat.feeds import FeedEntry, FeedError, ParsedFeed, parse_feed
@@ -206,7 +206,7 @@ class WechatSpider(AccountSpider):
 
     def on_feed_list(self, response):
         svc: _Service = response.meta["service"]
-        svc.requests += 1 + response.meta.get("retry_times", 0)
+        svc.requests += requests_spent(response.meta)
         if response.status != 200:
             svc.freshness = unknown(f"feed list answered HTTP {response.status}")
         else:
@@ -218,7 +218,7 @@ class WechatSpider(AccountSpider):
 
     def on_canary(self, response):
         svc: _Service = response.meta["service"]
-        svc.requests += 1 + response.meta.get("retry_times", 0)
+        svc.requests += requests_spent(response.meta)
         if response.status != 200:
             svc.freshness = unknown(f"canary feed answered HTTP {response.status}")
         else:
@@ -232,7 +232,7 @@ class WechatSpider(AccountSpider):
 
     def on_service_failure(self, failure):
         svc: _Service = failure.request.meta["service"]
-        svc.requests += 1 + failure.request.meta.get("retry_times", 0)
+        svc.requests += requests_spent(failure.request.meta)
         svc.freshness = unknown(f"{svc.service.check} unreachable: {failure.getErrorMessage()}")
         yield from self._service_done(svc)
 
@@ -300,7 +300,7 @@ class WechatSpider(AccountSpider):
 
     def on_aboutbiz_failure(self, failure):
         run: _Run = failure.request.meta["run"]
-        run.requests += 1 + failure.request.meta.get("retry_times", 0)
+        run.requests += requests_spent(failure.request.meta)
         run.about_note = f"aboutbiz unreachable: {failure.getErrorMessage()}"
         yield from self._done_one(run)
 
@@ -331,7 +331,7 @@ class WechatSpider(AccountSpider):
 
     def on_feed_failure(self, failure):
         run: _Run = failure.request.meta["run"]
-        run.requests += 1 + failure.request.meta.get("retry_times", 0)
+        run.requests += requests_spent(failure.request.meta)
         run.feed_error = staged(request_failure(failure), "feed unreachable")
         yield from self._done_one(run)
 
@@ -385,15 +385,14 @@ class WechatSpider(AccountSpider):
     def on_article_failure(self, failure):
         run: _Run = failure.request.meta["run"]
         item: _Item = failure.request.meta["item"]
-        run.requests += 1 + failure.request.meta.get("retry_times", 0)
+        run.requests += requests_spent(failure.request.meta)
         item.failure = f"download error: {failure.getErrorMessage()}"
         yield from self._done_one(run)
 
     # ── bookkeeping ─────────────────────────────────────────────────────────
     @staticmethod
     def _count(run: _Run, response) -> None:
-        meta = response.meta
-        run.requests += 1 + meta.get("retry_times", 0) + meta.get("redirect_times", 0)
+        run.requests += requests_spent(response.meta)
 
     def _done_one(self, run: _Run):
         run.pending -= 1
