@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 
 from monitor.app import App
 from monitor.config import ConfigError, load_settings
@@ -30,8 +30,31 @@ class _State:
 
 
 state = _State()
-console = Console()
-err_console = Console(stderr=True)
+
+
+class _CliConsole(Console):
+    """Piped or captured output (scripts, cron mail, CI logs) is read with grep, not by eye, and
+    rich's 80-column fallback would wrap every Chinese cell mid-word: off a terminal, and
+    unless COLUMNS says otherwise, tables get room. Decided at each print, since the same
+    console serves a terminal and a pipe within one process (tests, the web's CLI reuse)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # rich fixes COLUMNS at construction (this module's import); read it at print time.
+        if "width" not in kwargs:
+            self._width = None
+
+    def _size(self) -> ConsoleDimensions:
+        dims = Console.size.fget(self)
+        if self._width is None and not self.is_terminal and not self._environ.get("COLUMNS"):
+            return ConsoleDimensions(200, dims.height)
+        return dims
+
+    size = property(_size, Console.size.fset)
+
+
+console = _CliConsole()
+err_console = _CliConsole(stderr=True)
 
 
 def get_app() -> App:
