@@ -157,6 +157,8 @@ def test_cli_issue_list_show_close(run_cli, tmp_path):
     assert run_cli("tongbao", "docx", "9", env=env).exit_code == 1
     r = run_cli("tongbao", "show", "1", "--format", "table", env=env)
     assert "〔2026〕第　　号" in r.stdout and "南通发布（新浪微博）：内容不更新（单项否决）" in r.stdout
+    # Each indicator once per account: the empty weeks are counted, not repeated.
+    assert "内容更新不及时（扣分，" in r.stdout and r.stdout.count("内容更新不及时") == 1, r.stdout
     assert json.loads(run_cli("tongbao", "show", "1", env=env).stdout)["period"] == "2026Q4"
     r = run_cli("orders", "list", "--format", "json", "--at", "2026-12-07T09:00", env=env)
     [o] = json.loads(r.stdout)
@@ -165,6 +167,8 @@ def test_cli_issue_list_show_close(run_cli, tmp_path):
     assert o["findings"][0]["rule"] == "veto.no_update_2w"
     r = run_cli("orders", "list", "--at", "2026-12-01T09:00", env=env)
     assert "待整改" in r.stdout and "2026年12月6日" in r.stdout
+    by_zh = run_cli("orders", "list", "--state", "逾期", "--format", "json", "--at", "2026-12-07T09:00", env=env)
+    assert [x["id"] for x in json.loads(by_zh.stdout)] == [o["id"]]  # the state as the table says it
     r = run_cli("orders", "show", str(o["id"]), env=env)
     assert "内容不更新" in r.stdout and "通报下发" in r.stdout
     r = run_cli("orders", "close", str(o["id"]), "--note", "现场核实已更新", "--by", "张检查", env=env)

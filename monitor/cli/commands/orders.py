@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
     @grp.command("list")
     def list_cmd(
         fmt: Format = typer.Option(Format.table, "--format", help="table or json."),
-        state: str = typer.Option(None, "--state", help="Only pending, replied, passed, reopened or overdue."),
+        state: str = typer.Option(None, "--state", help="Only pending, replied, passed, reopened or overdue (or as the table says: 待整改, 逾期 …)."),
         at: str = typer.Option(None, "--at", help=at_help),
     ) -> None:
         """Every order, newest 通报 first, with its state (逾期 once past the deadline)."""
@@ -31,8 +31,11 @@ def register(app: typer.Typer) -> None:
         from monitor.orders.queries import all_orders
         from monitor.reports.wording import ORDER_STATE_ZH, account_platform, fmt_date
 
+        # The state as the table shows it (待整改, 逾期 …) or its key (pending, overdue …).
+        state = {zh: key for key, zh in ORDER_STATE_ZH.items()}.get(state, state) if state else state
         if state and state not in ORDER_STATE_ZH:
-            fail(f"--state must be one of {', '.join(ORDER_STATE_ZH)}, not {state!r}", code=2)
+            fail(f"--state must be one of {', '.join(ORDER_STATE_ZH)} ({'、'.join(ORDER_STATE_ZH.values())}), "
+                 f"not {state!r}", code=2)
         a = ready_app(readonly=True)
         today = _today(a, at)
         with a.session() as s:

@@ -90,6 +90,8 @@ def register(app: typer.Typer) -> None:
         fmt: Format = typer.Option(Format.json, "--format", help="json (the frozen content) or table."),
     ) -> None:
         """What an issued 通报 cites, exactly as it was frozen."""
+        from collections import Counter
+
         a, content = _issued(tongbao_id)
         if fmt == Format.json:
             print_json(content)
@@ -97,6 +99,10 @@ def register(app: typer.Typer) -> None:
         console.print(f"通报 {content['id']} {content['period_title_zh']} {content['doc_number']} "
                       f"{content['issued_on_zh']}下发，整改期限{content['deadline_zh']}", highlight=False)
         for r in content["accounts"]:
-            problems = "；".join(f"{f['rule_name']}（{f['group_zh']}）" for f in r["findings"])
+            # One entry per indicator: four empty weeks are 内容更新不及时（扣分，4起）, not the
+            # same words four times.
+            counted = Counter((f["rule_name"], f["group_zh"]) for f in r["findings"])
+            problems = "；".join(f"{name}（{group}" + (f"，{n}起）" if n > 1 else "）")
+                                for (name, group), n in counted.items())
             console.print(f"  {r['host_unit']}｜{r['name']}（{r['platform_zh']}）：{problems}", highlight=False,
                           soft_wrap=True)
