@@ -108,7 +108,7 @@ def test_interaction_tests_from_the_cli_to_the_review_queue(run_cli, tmp_path):
     r = run_cli("interaction", "add", "海安发布", "--channel", "私信", "--sent", "2026-11-13 10:00",
                 "--text", "请问社保卡补办需要哪些材料？", "--by", "张检查", env=env)
     assert r.exit_code == 0, r.stderr
-    assert "应于2026-11-20前回复" in r.stdout
+    assert "应于2026年11月20日前回复" in r.stdout
     assert run_cli("interaction", "add", "1002", "--channel", "留言", "--sent", "2026-11-13",
                    "--text", "咨询公积金", env=env).exit_code == 0
     assert run_cli("interaction", "add", "1003", "--channel", "评论", "--sent", "2026-11-13",
@@ -125,13 +125,14 @@ def test_interaction_tests_from_the_cli_to_the_review_queue(run_cli, tmp_path):
     r = run_cli("interaction", "list", "--format", "json", "--at", "2026-11-25T02:00", env=env)
     states = {t["account"]: t["state"] for t in json.loads(r.stdout)}
     assert states == {"海安发布": "overdue", "如皋发布": "replied_in_time", "启东发布": "replied_late"}
-    r = run_cli("interaction", "list", "--at", "2026-11-25T02:00", env=env)
+    r = run_cli("interaction", "list", "--at", "2026-11-25T02:00", env={**env, "COLUMNS": "250"})
     assert "逾期未回复" in r.stdout and "按期回复" in r.stdout
+    assert "2026年11月20日" in r.stdout and "2026-11-20" not in r.stdout  # the deadline as a reader writes it
 
     run_detection(app, T)
     (f,) = findings(app, silent, "veto.no_interaction")
     assert f.state == "suspected" and f.case_key == "test:1"
-    assert "通过私信发送测试“请问社保卡补办需要哪些材料？”，应于2026-11-20前回复，截至检查时未回复" in facts_text(f.facts, TZ)
+    assert "通过私信发送测试“请问社保卡补办需要哪些材料？”，应于2026年11月20日前回复，截至检查时未回复" in facts_text(f.facts, TZ)
     assert findings(app, answered, "veto.no_interaction") == []
     (f,) = findings(app, late, "veto.no_interaction")
     assert "2026年11月24日 00:00才回复" in facts_text(f.facts, TZ)

@@ -222,6 +222,14 @@ def fmt_date(d: date | datetime) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def _day_zh(value) -> str:
+    """A fact's ISO day ('2026-11-20') as 2026年11月20日; anything else as it is."""
+    try:
+        return fmt_date(date.fromisoformat(str(value)))
+    except ValueError:
+        return str(value or "")
+
+
 def fmt_day(value: datetime | str, tz: ZoneInfo) -> str:
     """The local calendar day of an instant: '2026年11月24日'."""
     if isinstance(value, str):
@@ -336,7 +344,7 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
     test = facts.get("interaction_test")
     if isinstance(test, dict):
         said = (f"{fmt_time(test.get('sent_at'), tz, with_zone=False)}通过{test.get('channel')}发送测试"
-                f"“{str(test.get('text') or '')[:40]}”，应于{test.get('deadline')}前回复，")
+                f"“{str(test.get('text') or '')[:40]}”，应于{_day_zh(test.get('deadline'))}前回复，")
         said += (f"{fmt_time(test['replied_at'], tz, with_zone=False)}才回复" if test.get("replied_at")
                  else "截至检查时未回复")
         parts.append(said)

@@ -22,8 +22,9 @@ def register(app: typer.Typer) -> None:
         comment_id: str = typer.Option(None, "--comment-id", help="评论: the comment's id, so the crawl can find a reply under it."),
         by: str = typer.Option(None, "--by", help="Who sent it (default: the login name)."),
     ) -> None:
-        """Record a test; its reply deadline follows [interaction] reply_working_days."""
+        """Record a test; its reply deadline follows \\[interaction] reply_working_days."""
         from monitor.interaction import InteractionError, add_test, find_account
+        from monitor.reports.wording import fmt_date
         from monitor.review import _reviewer
 
         a = ready_app()
@@ -33,7 +34,7 @@ def register(app: typer.Typer) -> None:
                 t = add_test(s, acc, channel=channel, sent=sent, text=text, tz=a.tz,
                              working_days=a.settings.interaction.reply_working_days,
                              recorded_by=_reviewer(by), comment_id=comment_id)
-                console.print(f"互动测试 {t.id}：{acc.name}（{channel}），应于{t.deadline.isoformat()}前回复", highlight=False)
+                console.print(f"互动测试 {t.id}：{acc.name}（{channel}），应于{fmt_date(t.deadline)}前回复", highlight=False)
         except InteractionError as exc:
             fail(str(exc), code=2)
 
@@ -64,7 +65,7 @@ def register(app: typer.Typer) -> None:
         from sqlalchemy import select
 
         from monitor.interaction import state_of, test_json
-        from monitor.reports.wording import INTERACTION_SOURCE_ZH, INTERACTION_STATE_ZH, fmt_time
+        from monitor.reports.wording import INTERACTION_SOURCE_ZH, INTERACTION_STATE_ZH, fmt_date, fmt_time
         from storage.models import Account, InteractionTest
 
         a = ready_app(readonly=True)
@@ -85,5 +86,5 @@ def register(app: typer.Typer) -> None:
                 answer = (f"{fmt_time(t.replied_at, a.tz, with_zone=False)} {t.reply_text or ''}"
                           f"（{INTERACTION_SOURCE_ZH.get(t.reply_source or '', '')}）") if t.replied_at else ""
                 table.add_row(str(t.id), acc.name, t.channel, fmt_time(t.sent_at, a.tz, with_zone=False), t.text,
-                              t.deadline.isoformat(), INTERACTION_STATE_ZH[state_of(t, today, a.tz)], answer)
+                              fmt_date(t.deadline), INTERACTION_STATE_ZH[state_of(t, today, a.tz)], answer)
             console.print(table)
