@@ -31,7 +31,7 @@ from spiders.items import TEXT_LIMIT, AppCheckItem, CommentItem, ObservationItem
 from spiders.writer import BackgroundWriter, resolved, writer_for
 from storage.db import make_engine, session_scope
 from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
-from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Comment, Observation, Post
+from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Comment, InteractionTest, Observation, Post
 from storage.texts import text_sha
 
 log = logging.getLogger(__name__)
@@ -242,6 +242,21 @@ def upsert_comments(session, account_id: int, comments: list[CommentItem], seen_
         index_elements=["post_id", "platform_comment_id"],
         set_={c: getattr(stmt.excluded, c) for c in ("text", "user_name", "last_seen_at", "capture_ref")}),
         list(rows.values()))
+    answer_interaction_tests(session, account_id, [r for r in rows.values() if r["by_account"] and r["parent_comment_id"]])
+
+
+def answer_interaction_tests(session, account_id: int, replies: list[dict[str, Any]]) -> None:
+    """An inspector's 评论 test whose comment id is known is answered by the account's reply
+    under it, read from the comment section (reply_source "observed")."""
+    by_parent = {r["parent_comment_id"]: r for r in replies}
+    if not by_parent:
+        return
+    for test in session.scalars(select(InteractionTest).where(
+            InteractionTest.account_id == account_id, InteractionTest.replied_at.is_(None),
+            InteractionTest.platform_comment_id.in_(list(by_parent)))):
+        r = by_parent[test.platform_comment_id]
+        test.replied_at = r["created_at"] or r["first_seen_at"]
+        test.reply_text, test.reply_source = r["text"], "observed"
 
 
 def apply_profile(session, p: ProfileItem) -> None:

@@ -264,3 +264,29 @@ def test_interaction_tests_in_the_web_workspace(web_client, workspace):
     assert "咨询展会报名" in mine and "请问如何预约" not in mine and "记录测试" not in mine
     assert unit.post("/interaction", data={"account_id": str(workspace.ads), "channel": "私信", "sent": "2026-11-13",
                                            "text": "x", "csrf_token": csrf_of(mine)}).status_code == 403
+
+
+def test_the_accounts_reply_under_the_inspectors_comment_answers_the_test(app, history):
+    from monitor.interaction import add_test, state_of
+    from spiders.items import CommentItem
+    from spiders.pipelines import upsert_comments
+    from storage.models import Account, InteractionTest
+
+    aid = history.account(name="崇川发布")
+    ppid = history.post(aid, T - timedelta(days=3), text="便民服务指南")
+    with app.session() as s:
+        add_test(s, s.get(Account, aid), channel="评论", sent=T - timedelta(days=3), text="请问周末能办理吗？",
+                 tz=TZ, working_days=5, comment_id="c-inspector")
+    replied = T - timedelta(days=2)
+    with app.session() as s:
+        upsert_comments(s, aid, [
+            CommentItem(ppid, "c-inspector", "请问周末能办理吗？", user_name="检查员"),
+            CommentItem(ppid, "c-other-reply", "您好，请见置顶", parent_comment_id="c-someone", by_account=True,
+                        created_at=replied),
+            CommentItem(ppid, "c-reply", "您好，周六上午可以办理", parent_comment_id="c-inspector", by_account=True,
+                        created_at=replied),
+        ], T - timedelta(hours=1))
+    with app.session() as s:
+        test = s.scalar(select(InteractionTest))
+        assert (test.reply_text, test.reply_source, test.replied_at) == ("您好，周六上午可以办理", "observed", replied)
+        assert state_of(test, T.date(), TZ) == "replied_in_time"

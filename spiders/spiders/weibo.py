@@ -469,7 +469,9 @@ class WeiboSpider(AccountSpider):
 
     def _comment_request(self, run: _Run, pid: str) -> scrapy.Request:
         path, params = hotflow_path(pid)
-        request = self._api(path, params, run, self.on_comments)
+        # Behind every timeline page in the queue: comments never slow the verdicts down, nor
+        # push another account's deeper pages into the site's rate limit.
+        request = self._api(path, params, run, self.on_comments).replace(priority=-10)
         request.meta["post_id"] = pid
         request.errback = self._on_comments_failure
         return request
