@@ -15,7 +15,7 @@ Per account and night:
    could not be read — then a later night reads it).
 4. ``/comments/hotflow?id=MID&mid=MID&max_id_type=0`` (one request, page 1) for the newest
    new posts that take comments and have some, at most ``INTERACTION_POSTS_PER_NIGHT`` per
-   account, when the night's plan has room (task ``comments``). A failed comment fetch is
+   account, when the night's plan has room (task ``comments``); one at a time for the crawl. A failed comment fetch is
    noted and proves nothing; the account's observation stays what the timeline made it.
 
 Paging stops at the first non-pinned post older than the check window (the
@@ -47,6 +47,7 @@ a failed fetch: an account is empty only when its profile says 0 posts.
 """
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any, Iterator, Optional
@@ -469,9 +470,7 @@ class WeiboSpider(AccountSpider):
 
     def _comment_request(self, run: _Run, pid: str) -> scrapy.Request:
         path, params = hotflow_path(pid)
-        # Behind every timeline page in the queue: comments never slow the verdicts down, nor
-        # push another account's deeper pages into the site's rate limit.
-        request = self._api(path, params, run, self.on_comments).replace(priority=-10)
+        request = self._api(path, params, run, self.on_comments)
         request.meta["post_id"] = pid
         request.errback = self._on_comments_failure
         return request
@@ -494,14 +493,14 @@ class WeiboSpider(AccountSpider):
                 run.notes.append(f"comments of {pid} not read: {got.reason}")
         except LayoutError as exc:
             run.notes.append(f"comments of {pid} not read: layout_changed: {exc}")
-        yield from self._next_long_or_finish(run)
+        yield from self._comment_done(run)
 
     def _on_comments_failure(self, failure: Failure):
         run: _Run = failure.request.meta["run"]
         self._count(run, failure.request.meta)
         run.comment_requests += 1
         run.notes.append(f"comments of {failure.request.meta['post_id']} not read: {request_failure(failure)}")
-        yield from self._next_long_or_finish(run)
+        yield from self._comment_done(run)
 
     LONG_TEXT_PATHS = ("/statuses/extend", "/api/statuses/extend")  # the newer one first
 
@@ -516,9 +515,27 @@ class WeiboSpider(AccountSpider):
             yield self._long_request(run, run.long_queue.pop(0))
             return
         if run.comment_queue:
-            yield self._comment_request(run, run.comment_queue.pop(0))
+            yield from self._comment_or_wait(run)
             return
         yield from self._finish(run, "ok", None)
+
+    # One comment request in flight for the whole crawl: comment sections are extra, and a burst
+    # of them from many accounts at once would push other accounts' timeline pages into the
+    # site's rate limit (418). Accounts wait their turn; each answer hands the turn on.
+    def _comment_or_wait(self, run: _Run) -> Iterator[Any]:
+        waiting = self.__dict__.setdefault("_comment_waiting", deque())
+        if self.__dict__.get("_comment_busy"):
+            waiting.append(run)
+            return
+        self._comment_busy = True
+        yield self._comment_request(run, run.comment_queue.pop(0))
+
+    def _comment_done(self, run: _Run) -> Iterator[Any]:
+        self._comment_busy = False
+        yield from self._next_long_or_finish(run)
+        waiting = self.__dict__.setdefault("_comment_waiting", deque())
+        while waiting and not self._comment_busy:
+            yield from self._next_long_or_finish(waiting.popleft())
 
     def on_long_text(self, response):
         run: _Run = response.meta["run"]
