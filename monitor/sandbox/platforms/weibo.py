@@ -19,7 +19,8 @@
   replies under them (``comments``), ``max_id`` 0 as a visitor sees it; no comments →
   ``{"ok":0,…}``. Per post ``comments: [{text, user?, replies: [{text, by_account?}]}]``;
   without it the post's ``comments_count`` ordinary comments are made up.
-  ``comments_blocked: 418|432|captcha`` (account key) fails every comment request.
+  ``comments_blocked: 418|432|captcha`` (account key) fails every comment request. Its rate
+  limit counts separately from getIndex's.
 - ``getIndex?containerid=100103type=3&q=…``: the user search (``weibo_search.py``).
 - More than ``rate_limit`` API requests within one second from one client → HTTP 418 for
   ``penalty_seconds``.
@@ -269,7 +270,10 @@ def register(app: web.Application, world: World) -> None:
         pid = request.query.get("id", "")
         uid = state.served_posts.get(pid)
         tag(request, "weibo", uid)
-        if state.rate_limited(request.remote or ""):
+        # The comment service limits on its own count (an assumption: its answers come from a
+        # different backend than getIndex); a burst of comment requests gets 418 here without
+        # penalising the client's timeline requests.
+        if state.rate_limited((request.remote or "") + "#comments"):
             return web.Response(status=418, reason="I'm a teapot", text="")
         if not state.cookies_valid(request, use=True):
             return web.Response(status=432, reason="No Reason Phrase", text="")
