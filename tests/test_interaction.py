@@ -290,3 +290,18 @@ def test_the_accounts_reply_under_the_inspectors_comment_answers_the_test(app, h
         test = s.scalar(select(InteractionTest))
         assert (test.reply_text, test.reply_source, test.replied_at) == ("您好，周六上午可以办理", "observed", replied)
         assert state_of(test, T.date(), TZ) == "replied_in_time"
+
+
+def test_an_overdue_interaction_test_stands_on_a_night_the_account_could_not_be_checked(app, history):
+    # The test rests on the inspector's record: a refused fetch tonight does not answer it.
+    from monitor.interaction import add_test
+    from storage.models import Account
+
+    aid = history.account(name="如东发布", observe=False)
+    history.observe(aid, outcome="blocked", reason="rate_limited: HTTP 418")
+    with app.session() as s:
+        add_test(s, s.get(Account, aid), channel="私信", sent=T - timedelta(days=12), text="请问办事时间？",
+                 tz=TZ, working_days=5)
+    run_detection(app, T)
+    (f,) = findings(app, aid, "veto.no_interaction")
+    assert f.state == "suspected" and f.case_key.startswith("test:")

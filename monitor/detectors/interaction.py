@@ -8,25 +8,19 @@ there are at least ``interaction_min_posts`` of them: one closed post is the aut
 for that post, not an account without interaction. Whether the account offers another
 channel is for a reviewer to judge.
 
-Third, an inspector's interaction test (monitor/interaction) past its deadline with no reply,
-or answered late, is a suspected veto.no_interaction of its own (one case per test)."""
+An inspector's interaction test past its deadline is judged in interaction_tests.py: it rests
+on the inspector's record, not on tonight's fetch."""
 from __future__ import annotations
 
 from typing import Iterator
 
 from monitor.detectors.context import Context, Draft
 from monitor.detectors.coverage import is_app_like
-from monitor.interaction import state_of, test_json
 
 RULES = ("veto.no_interaction",)
 
 
 def detect(ctx: Context, account) -> Iterator[Draft]:
-    today = ctx.at.astimezone(ctx.tz).date()
-    for test in ctx.interaction_tests.get(account.id, []):
-        if state_of(test, today, ctx.tz) in ("overdue", "replied_late"):
-            yield Draft(account.id, "veto.no_interaction", f"test:{test.id}", test.sent_at, ctx.at,
-                        {"interaction_test": test_json(test, today, ctx.tz)}, 0.8)
     if is_app_like(account):
         return
     if account.interaction_closed is True:

@@ -8,6 +8,7 @@ from monitor.detectors import (
     commercial_ads,
     comments,
     interaction,
+    interaction_tests,
     naming,
     no_original,
     no_update,
@@ -18,7 +19,7 @@ from monitor.detectors import (
 )
 
 DETECTORS = (no_update, untimely_update, no_original, silence, app_availability,
-             verification, interaction, naming, commercial_ads, text_content, comments)
+             verification, interaction, interaction_tests, naming, commercial_ads, text_content, comments)
 
 
 def detector_rules() -> set[str]:
