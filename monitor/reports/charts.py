@@ -8,13 +8,14 @@ Windows/macOS ones; SVG glyphs are stored as paths so the file looks the same an
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on a server; set before anything imports pyplot
 
+from matplotlib.dates import DateFormatter, DayLocator  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import PercentFormatter  # noqa: E402
 
@@ -57,7 +58,8 @@ def trend_chart(nights: list[tuple[datetime, float | None, float | None]], tz: Z
     with matplotlib.rc_context(STYLE):
         fig = _figure(7.2, 2.6)
         ax = fig.add_subplot()
-        days = [t.astimezone(tz).replace(tzinfo=None) for t, _, _ in nights]
+        # A night is a day on this axis (plotted at its midnight, so day ticks fall on it).
+        days = [datetime.combine(t.astimezone(tz).date(), time()) for t, _, _ in nights]
         rates = [r if r is not None else float("nan") for _, r, _ in nights]
         checked = [c if c is not None else float("nan") for _, _, c in nights]
         ax.plot(days, rates, color=ORIGINAL, linewidth=1.6, marker="o", markersize=2.5, label="合格率（已核验账号）")
@@ -67,6 +69,15 @@ def trend_chart(nights: list[tuple[datetime, float | None, float | None]], tz: Z
         ax.grid(axis="y", color="#e3e3e3")
         ax.legend(loc="lower left", fontsize=8, frameon=False)
         ax.tick_params(axis="x", labelsize=8)
+        # One value per night: ticks on whole days (matplotlib's automatic locator chose
+        # hours for a period of a few nights), about eight of them whatever the period.
+        if days:
+            span = (max(days) - min(days)).days
+            ax.set_xlim(min(days) - timedelta(hours=12), max(days) + timedelta(hours=12))
+            ax.xaxis.set_major_locator(DayLocator(interval=max(1, -(-span // 8))))
+            ax.xaxis.set_major_formatter(DateFormatter("%m月%d日"))
+        else:
+            ax.set_xticks([])
         fig.autofmt_xdate(rotation=0, ha="center")
         if not nights:
             ax.text(0.5, 0.5, "暂无评分记录", transform=ax.transAxes, ha="center", color="#666")
