@@ -42,7 +42,10 @@ def test_faults_never_accuse(tmp_path):
                 "vetoes the fault-free night does not have": diff.extra_vetoes,
                 "deductions the fault-free night does not have": diff.extra_deductions,
                 "failed observations scored anyway": diff.failed_but_scored,
-                "platforms the faults never reached": sorted(REACHED - night.served.keys()) or None,
+                # Every request draws the fault on a 1:KIND night, so every platform must have met it;
+                # at 30 % a platform with two or three requests (the store lookups) may by chance not.
+                "platforms the faults never reached":
+                    sorted((REACHED if faults.startswith("1:") else {"weibo", "wechat"}) - night.served.keys()) or None,
             }.items() if v}
             if faults.startswith("1:") and not night.failed:
                 found["no observation failed although every request drew the fault"] = True
