@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from spiders.shortvideo.payloads import VideoPost
+from spiders.timespan import updated_within, vouched_from
 
 MAX_PINNED = 3  # 抖音/快手/头条 let an account pin at most three works
 
@@ -41,16 +42,10 @@ def verdict(posts: list[VideoPost], at: datetime, veto_days: float, post_count: 
         if post_count == 0:  # the profile itself says it has published nothing
             return Verdict("ok", None, None, exhaustive=True)
         return Verdict("error", "feed_empty: the list carried no works (not proof of silence)", None)
-    listed = [p for p in posts if not p.pinned]
-    leading: list[datetime] = []
-    for post in listed:
-        if post.published_at is None:
-            break
-        leading.append(post.published_at)
-    if leading:
-        return Verdict("ok", None, min(leading))
-    start = at - timedelta(days=veto_days)
-    if any(p.published_at is not None and start < p.published_at <= at for p in posts):
+    covered_from = vouched_from([p.published_at for p in posts if not p.pinned])
+    if covered_from is not None:
+        return Verdict("ok", None, covered_from)
+    if updated_within((p.published_at for p in posts), at, veto_days):
         return Verdict("ok", None, None)  # an update inside the window is proven, the rest is not
     undated = sum(1 for p in posts if p.published_at is None)
     return Verdict("error", f"untimed_items: {undated} of {len(posts)} works have no publish time; "

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from spiders.timespan import updated_within, vouched_from
 
 
 @dataclass
@@ -45,15 +47,11 @@ def feed_verdict(items: list[ItemTime], at: datetime, veto_days: float = 14) -> 
     """Outcome and covered span of one feed observation; ``items`` in feed order."""
     if not items:
         return FeedVerdict("error", "feed_empty: feed lists no articles", None)
-    leading: list[datetime] = []
-    for item in items:
-        if item.published_at is None:
-            break
-        leading.append(item.published_at)
-    if leading:
-        return FeedVerdict("ok", None, min(leading))
-    window_start = at - timedelta(days=veto_days)
-    if any(i.published_at is not None and window_start < i.published_at <= at for i in items):
+    times = [i.published_at for i in items]
+    covered_from = vouched_from(times)
+    if covered_from is not None:
+        return FeedVerdict("ok", None, covered_from)
+    if updated_within(times, at, veto_days):
         # An update inside the window is proven; which weeks are empty is not.
         return FeedVerdict("ok", "untimed_articles: newest articles have no trustworthy time", None)
     why = Counter(i.why_untimed or "unknown" for i in items if i.published_at is None)
