@@ -104,7 +104,7 @@ def test_blocked_captcha_waf_and_error_answers_are_never_no_posts(sandbox_factor
             w.writerow([f"m{n}", label[p], "某局", i, f"{srv.url}/rsshub{route.format(id=i)}" if route else ""])
     overrides = srv.config_overrides()
     for name in ("douyin", "toutiao", "kuaishou"):
-        overrides["platforms"][name].update(way="browser", canary="", browser_timeout=3)
+        overrides["platforms"][name].update(way="browser", canary="", browser_timeout=15)  # room for a loaded machine; no mode waits it out
     overrides["platforms"]["douyin"]["canary"] = f"{srv.url}/rsshub/douyin/user/{STALE_CANARY}"
     app = make_app(sqlite_url, tmp_path, **overrides, crawl={"delay": 0, "retries": 0})
     _import(app, registry)
