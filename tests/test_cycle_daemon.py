@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import threading
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -16,25 +15,8 @@ from monitor.sandbox import Faults, ScaleScenario
 from monitor.sandbox.registry import write_scale_registry
 from schedules.daemon import JOB_ID, JOB_TABLE
 from storage.models import Account, Observation, Post, Run
-from tests.fixtures.cli_env import LOOPBACK_ENV, MONITOR, flatten_env
+from tests.fixtures.cli_env import MONITOR, cli_environ, wait_for
 from tests.fixtures.core import T
-
-
-def _env(values):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(LOOPBACK_ENV)
-    env.update(flatten_env(values))
-    return env
-
-
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class _Lines:
@@ -66,7 +48,7 @@ class _Lines:
 
 
 def _daemon(values, tmp_path):
-    return subprocess.Popen([MONITOR, "schedule"], env=_env(values), cwd=tmp_path, stdout=subprocess.PIPE,
+    return subprocess.Popen([MONITOR, "schedule"], env=cli_environ(values), cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
 
 
@@ -95,7 +77,7 @@ def test_scheduler_runs_a_missed_cycle_once_on_start_and_stops_on_sigterm(tmp_pa
         # Its start is one line of ours: no alembic or APScheduler chatter before it.
         assert [x for x in lines.lines if x] == [started], lines.lines
         assert "next run" in started and "02:00" in started
-        second = subprocess.run([MONITOR, "schedule"], env=_env(values), cwd=tmp_path,
+        second = subprocess.run([MONITOR, "schedule"], env=cli_environ(values), cwd=tmp_path,
                                 capture_output=True, text=True, timeout=120)
         assert second.returncode == 3 and "another scheduler is already running" in second.stderr
     finally:
@@ -113,7 +95,7 @@ def test_scheduler_runs_a_missed_cycle_once_on_start_and_stops_on_sigterm(tmp_pa
     lines = _Lines(daemon)
     try:
         lines.wait_for("running it now")
-        run = _wait_for(lambda: _finished_cycle(engine), 300, "the missed nightly cycle")
+        run = wait_for(lambda: _finished_cycle(engine), 300, "the missed nightly cycle")
         assert run.outcome == "ok", run.counts
         status = monitor_cli(["schedule", "status"], values).stdout
         assert '"next_run": "' in status and f'"id": {run.id}' in status
@@ -149,9 +131,9 @@ def test_run_killed_mid_crawl_is_completed_by_the_next_run(sandbox_factory, tmp_
         with engine.connect() as c:
             return c.execute(select(func.count()).select_from(Observation)).scalar()
 
-    victim = subprocess.Popen([MONITOR, "run", "--at", T.isoformat()], env=_env(values), cwd=tmp_path,
+    victim = subprocess.Popen([MONITOR, "run", "--at", T.isoformat()], env=cli_environ(values), cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    _wait_for(lambda: observed() >= 10, 300, "the crawl to be under way")
+    wait_for(lambda: observed() >= 10, 300, "the crawl to be under way")
     # Every platform answer from now on stalls (less long than the crawl's download timeout):
     # the crawl is held where it is, however slow the machine, and the kill lands mid-crawl.
     srv.world.faults = Faults(1.0, ("timeout",), timeout_seconds=20)

@@ -20,29 +20,17 @@ from monitor.evidence import build_package, verify_all
 from monitor.sandbox import ScaleScenario
 from monitor.sandbox.registry import write_scale_registry
 from storage.models import Alert, Finding, Run
-from tests.fixtures.cli_env import LOOPBACK_ENV, MONITOR, flatten_env
+from tests.fixtures.cli_env import MONITOR, cli_environ, wait_for
 from tests.fixtures.core import T, make_app
 from tests.test_alerts import seed_night
 from tests.test_evidence_support import dormant, page_server  # noqa: F401  (fixture)
 
 
 def _env(values: dict, tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
-    env.update(LOOPBACK_ENV)
-    env.update(flatten_env(values))
+    env = cli_environ(values)
     env["TMPDIR"] = str(tmp_path / "tmp")  # where a settings file would land, if one were written
     (tmp_path / "tmp").mkdir(exist_ok=True)
     return env
-
-
-def _wait_for(predicate, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _children(pid: int) -> list[int]:
@@ -90,11 +78,11 @@ def test_the_crawl_child_dies_with_a_killed_cycle_and_leaves_no_settings_file(sl
     victim = subprocess.Popen([MONITOR, "run", "--at", T.isoformat()], env=_env(values, tmp_path), cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        [child] = _wait_for(lambda: _children(victim.pid), 120, "the crawl child to start")
+        [child] = wait_for(lambda: _children(victim.pid), 120, "the crawl child to start")
         time.sleep(1.0)  # let it get going: it must die mid-crawl, not at start-up
         victim.kill()  # SIGKILL: no handler of ours runs in the parent
         victim.wait(30)
-        _wait_for(lambda: not _alive(child), 30, f"crawl child {child} to die with its parent")
+        wait_for(lambda: not _alive(child), 30, f"crawl child {child} to die with its parent")
     finally:
         if victim.poll() is None:
             victim.kill()
@@ -105,7 +93,7 @@ def test_ctrl_c_stops_the_crawl_says_what_it_stopped_and_how_to_resume(slow_cycl
     values, db = slow_cycle
     run = subprocess.Popen([MONITOR, "run", "--at", T.isoformat()], env=_env(values, tmp_path), cwd=tmp_path,
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    [child] = _wait_for(lambda: _children(run.pid), 120, "the crawl child to start")
+    [child] = wait_for(lambda: _children(run.pid), 120, "the crawl child to start")
     time.sleep(1.0)
     run.send_signal(signal.SIGINT)
     out, err = run.communicate(timeout=120)
@@ -166,7 +154,7 @@ def test_an_alert_in_flight_at_a_kill_is_neither_lost_nor_sent_twice(sqlite_url,
     sender = subprocess.Popen([MONITOR, "alert", "--at", T.isoformat()], env=_env(values, tmp_path), cwd=tmp_path,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: hook.requests, 120, "the first message to reach the receiver")
+        wait_for(lambda: hook.requests, 120, "the first message to reach the receiver")
         sender.kill()
         sender.wait(30)
     finally:

@@ -99,13 +99,29 @@ def register(app: web.Application, world: World) -> None:
         query = "&".join(f"{k}={v}" for k, v in request.query.items() if k != "a_bogus")
         return request.query.get("a_bogus") == _sign(query)
 
+    def profile_account(platform: str, request: web.Request, site: str):
+        """(account, None), or (None, the page the site shows instead: no such user, a captcha)."""
+        acc = account(platform, request)
+        if acc is None:
+            return None, _html(site, "<p>用户不存在</p>")
+        if acc.get("page") == "captcha":
+            return None, captcha_page()
+        return acc, None
+
+    def api_account(platform: str, request: web.Request):
+        """The account a signed API call may see, or None: unknown, unsigned or WAF'd calls get
+        HTTP 200 with an empty body, as the real APIs answer them."""
+        acc = account(platform, request)
+        return None if acc is None or not signed(request) or acc.get("page") == "waf" else acc
+
+    def empty_json() -> web.Response:
+        return web.Response(status=200, body=b"", content_type="application/json")
+
     # ── 抖音 ──────────────────────────────────────────────────────────────
     async def douyin_page(request):
-        acc = account("douyin", request)
+        acc, instead = profile_account("douyin", request, "抖音")
         if acc is None:
-            return _html("抖音", "<p>用户不存在</p>")
-        if acc.get("page") == "captcha":
-            return captcha_page()
+            return instead
         script = f"""const u={json.dumps(acc.id)};
 for (const p of ['aweme/post/?device_platform=webapp&aid=6383&sec_user_id='+u+'&max_cursor=0&count=18',
                  'user/profile/other/?device_platform=webapp&aid=6383&sec_user_id='+u]) {{
@@ -116,37 +132,33 @@ for (const p of ['aweme/post/?device_platform=webapp&aid=6383&sec_user_id='+u+'&
                      f"{escape(acc.get('verification', ''))}</p><div id=\"works\"></div>", script)
 
     async def douyin_api(request):
-        acc = account("douyin", request)
-        if acc is None or not signed(request) or acc.get("page") == "waf":
-            return web.Response(status=200, body=b"", content_type="application/json")
+        acc = api_account("douyin", request)
+        if acc is None:
+            return empty_json()
         doc = douyin_posts(acc) if request.match_info["what"] == "aweme/post" else douyin_profile(acc)
         return web.json_response(doc)
 
     # ── 今日头条 ───────────────────────────────────────────────────────────
     async def toutiao_page(request):
-        acc = account("toutiao", request)
+        acc, instead = profile_account("toutiao", request, "今日头条")
         if acc is None:
-            return _html("今日头条", "<p>用户不存在</p>")
-        if acc.get("page") == "captcha":
-            return captcha_page()
+            return instead
         script = f"""const q='category=profile_all&token='+{json.dumps(acc.id)}+'&max_behot_time=0&entrance_gid=&aid=24&app_name=toutiao_web';
 fetch('/toutiao/api/pc/list/feed?'+q+'&a_bogus='+sign(q)).then(r=>r.text()).then(t=>{{document.getElementById('feed').textContent=t.length}});"""
         return _html(f"{acc.name}的头条主页 - 今日头条(www.toutiao.com)", f"<h1>{escape(acc.name)}</h1><div id=\"feed\"></div>",
                      script)
 
     async def toutiao_api(request):
-        acc = account("toutiao", request)
-        if acc is None or not signed(request) or acc.get("page") == "waf":
-            return web.Response(status=200, body=b"", content_type="application/json")
+        acc = api_account("toutiao", request)
+        if acc is None:
+            return empty_json()
         return web.json_response(toutiao_feed(acc))
 
     # ── 快手 ──────────────────────────────────────────────────────────────
     async def kuaishou_page(request):
-        acc = account("kuaishou", request)
+        acc, instead = profile_account("kuaishou", request, "快手")
         if acc is None:
-            return _html("快手", "<p>用户不存在</p>")
-        if acc.get("page") == "captcha":
-            return captcha_page()
+            return instead
         script = f"""const u={json.dumps(acc.id)};
 for (const op of ['visionProfile','visionProfilePhotoList']) {{
   const body=JSON.stringify({{operationName:op,variables:{{userId:u,pcursor:'',page:'profile'}},query:'query '+op}});
