@@ -102,6 +102,27 @@ _BUILDERS = {"rsshub": rsshub_rss, "aggregator": aggregator_json, "wemp": wemp_r
 _DEFAULT_LIMIT = {"aggregator": 20}
 
 
+async def drawn_fault(world: World) -> web.Response | None:
+    """A 500 or a timeout (504) drawn from the world's fault mix, as any feed service can give."""
+    fault = await apply_fault(world, ("500", "timeout"))
+    return web.Response(status=500 if fault == "500" else 504, text="error") if fault else None
+
+
+async def feed_failure(world: World, acc: SandboxAccount) -> web.Response | None:
+    """What a feed service answers instead of the account's feed: its configured HTTP status, or a drawn fault."""
+    if acc.get("feed_status"):
+        return web.Response(status=int(acc.get("feed_status")), text="Internal Server Error")
+    return await drawn_fault(world)
+
+
+def feed_limit(request: web.Request, acc: SandboxAccount, default: int) -> int | web.Response:
+    """How many items to serve (?limit=, else the account's feed_limit), or the 400 a bad limit gets."""
+    try:
+        return int(request.query.get("limit") or acc.get("feed_limit") or default)
+    except ValueError:
+        return web.Response(status=400, text="limit must be an integer")
+
+
 def register(app: web.Application, world: World) -> None:
     async def feed(request: web.Request) -> web.StreamResponse:
         shape = request.match_info["shape"]
@@ -110,15 +131,12 @@ def register(app: web.Application, world: World) -> None:
         acc = world.scenario.account("wechat", biz)
         if acc is None or acc.get("kind") == "小程序":
             return web.Response(status=404, text=f"feed {biz} not found")
-        if acc.get("feed_status"):
-            return web.Response(status=int(acc.get("feed_status")), text="Internal Server Error")
-        fault = await apply_fault(world, ("500", "timeout"))
-        if fault:
-            return web.Response(status=500 if fault == "500" else 504, text="error")
-        try:
-            limit = int(request.query.get("limit") or acc.get("feed_limit") or _DEFAULT_LIMIT.get(shape, 10))
-        except ValueError:
-            return web.Response(status=400, text="limit must be an integer")
+        failure = await feed_failure(world, acc)
+        if failure is not None:
+            return failure
+        limit = feed_limit(request, acc, _DEFAULT_LIMIT.get(shape, 10))
+        if isinstance(limit, web.Response):
+            return limit
         body = _BUILDERS[shape](request, acc, feed_posts(acc)[:limit], world)
         if acc.get("feed_malformed"):
             body = body[: len(body) * 2 // 3]

@@ -28,8 +28,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from monitor.sandbox.platforms.feeds import _cdata, _utc_iso
-from monitor.sandbox.platforms.wechat import apply_fault, article_url, feed_posts
+from monitor.sandbox.platforms.feeds import _cdata, _utc_iso, drawn_fault, feed_failure, feed_limit
+from monitor.sandbox.platforms.wechat import article_url, feed_posts
 from monitor.sandbox.scenario import SandboxAccount
 from monitor.sandbox.server import World, tag
 
@@ -154,10 +154,7 @@ def feed_list(world: World, service: str) -> list[dict]:
 def register(app: web.Application, world: World) -> None:
     async def listing(request: web.Request) -> web.StreamResponse:
         tag(request, "wewe-rss", request.match_info["service"])
-        fault = await apply_fault(world, ("500", "timeout"))
-        if fault:
-            return web.Response(status=500 if fault == "500" else 504, text="error")
-        return web.json_response(feed_list(world, request.match_info["service"]))
+        return await drawn_fault(world) or web.json_response(feed_list(world, request.match_info["service"]))
 
     async def feed(request: web.Request) -> web.StreamResponse:
         wewe_id, _, ext = request.match_info["feed"].partition(".")
@@ -168,15 +165,12 @@ def register(app: web.Application, world: World) -> None:
                 or acc.get("wewe_service", "main") != request.match_info["service"]):
             # wewe-rss: HttpException('不存在该feed！', 400)
             return web.json_response({"statusCode": 400, "message": "不存在该feed！"}, status=400)
-        if acc.get("feed_status"):
-            return web.Response(status=int(acc.get("feed_status")), text="Internal Server Error")
-        fault = await apply_fault(world, ("500", "timeout"))
-        if fault:
-            return web.Response(status=500 if fault == "500" else 504, text="error")
-        try:
-            limit = int(request.query.get("limit") or acc.get("feed_limit") or 10)
-        except ValueError:
-            return web.Response(status=400, text="limit must be an integer")
+        failure = await feed_failure(world, acc)
+        if failure is not None:
+            return failure
+        limit = feed_limit(request, acc, 10)
+        if isinstance(limit, web.Response):
+            return limit
         ext = ext if ext in _BUILDERS else "atom"
         posts = served_posts(acc, world.at)
         self_url = f"{request.scheme}://{request.host}{request.path}"
