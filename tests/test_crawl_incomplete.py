@@ -7,11 +7,14 @@ import json
 import os
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
+from monitor.crawl.night import crawl_time_limit
 from monitor.cycle import run_cycle
+from monitor.reports.wording import reason_code
 from monitor.registry import UrlBases, read_registry, upsert_accounts
 from monitor.sandbox.platforms.apps import add_route
 from monitor.scoring import score_json
@@ -90,3 +93,53 @@ def test_a_child_killed_mid_night_leaves_the_rest_unverifiable_with_a_reason(san
     sent = [json.loads(x) for x in Path(app.settings.alerts.outbox).read_text(encoding="utf-8").splitlines()]
     warnings = [m for m in sent if m["stage"] == "stage_warning"]
     assert len(warnings) == 1 and "SIGKILL" in warnings[0]["body"] and "monitor run --at" in warnings[0]["body"]
+
+
+def test_a_crawl_still_running_when_its_window_closes_is_stopped_and_the_rest_is_not_in_plan(
+        sandbox, demo_registry, sqlite_url, tmp_path):
+    """The night was planned to fit [schedule] window; a crawl still running at its end (here:
+    an app download that never finishes, and a cycle started seconds before the window
+    closes) is stopped there. What it had not reached is 未能核验 as 未在本夜计划内完成 —
+    first in line tomorrow — and the night goes on to detection and scoring."""
+    at = T - timedelta(seconds=3)  # 01:59:57, three seconds before the window below closes
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0},
+                   schedule={"window": "00:30-02:00"})
+    parsed = read_registry(demo_registry, UrlBases.from_settings(app.settings))
+    add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
+    with app.session() as s:
+        upsert_accounts(s, parsed.records)
+        s.add(Account(name="挂起应用", platform="app", host_unit="测试单位", platform_id="cn.gov.sandbox.hang",
+                      download_url=f"{sandbox.url}/apps/download/hang.apk", store_ids={}))
+    assert crawl_time_limit(app, at) == (3.0, "00:30-02:00")
+
+    result = run_cycle(app, at, ["crawl", "detect", "score"], progress=False)
+
+    crawl = result.stages[0]
+    assert result.outcome == "ok" and [s.name for s in result.stages] == ["crawl", "detect", "score"]
+    assert crawl.counts["child_timed_out"] is True
+    assert "end of [schedule] window 00:30-02:00" in crawl.message
+    with app.session() as s:
+        accounts = {a.id: a for a in s.scalars(select(Account))}
+        obs = {o.account_id: o for o in s.scalars(select(Observation).where(Observation.observed_at == at))}
+    hang = next(i for i, a in accounts.items() if a.name == "挂起应用")
+    assert reason_code(obs[hang].reason) == "not_in_plan"
+    assert "end of [schedule] window 00:30-02:00" in obs[hang].reason
+    crawled = {i for i, a in accounts.items() if a.lifecycle != "注销" and a.wechat_kind != "小程序"}
+    assert set(obs) == crawled  # every account has tonight's observation: crawled, or cut with the reason
+    cut = {i for i, o in obs.items() if reason_code(o.reason) == "not_in_plan"}
+    assert crawl.counts["not_reached"] == len(cut)
+    cards = {c["account_id"]: c for c in score_json(app, at)}
+    assert cards[hang]["verdict"] == "未能核验"
+    for account_id in cut:
+        assert cards[account_id]["verdict"] == "未能核验", cards[account_id]
+
+
+def test_the_crawl_runs_until_the_window_closes_unless_the_operator_set_a_shorter_child_timeout(sqlite_url, tmp_path):
+    at = T  # 02:00 in the default window 00:30-06:30: four and a half hours left
+    assert crawl_time_limit(make_app(sqlite_url, tmp_path), at) == (4.5 * 3600, "00:30-06:30")
+    # The 3 h default of [crawl] child_timeout does not cut a planned 6 h night short …
+    assert crawl_time_limit(make_app(sqlite_url, tmp_path), T.replace(hour=0, minute=30)) == (6 * 3600, "00:30-06:30")
+    # … an operator's own limit does, when it ends first.
+    assert crawl_time_limit(make_app(sqlite_url, tmp_path, crawl={"child_timeout": 600}), at) == (600, None)
+    assert crawl_time_limit(make_app(sqlite_url, tmp_path, crawl={"child_timeout": 10 * 3600}), at) \
+        == (4.5 * 3600, "00:30-06:30")

@@ -221,6 +221,28 @@ def plan_tonight(app: App, at: datetime, platforms: set[str], workers: int | Non
     return plan_night(candidates(app, at, platforms), night_budget(app, at, workers), s.max_nights_between_checks)
 
 
+def crawl_time_limit(app: App, at: datetime) -> tuple[float, str | None]:
+    """How long tonight's crawl may run: until its window closes (the plan was made to fit
+    it, and a crawl still running at dawn would compete with the day's use of the sites),
+    or ``[crawl] child_timeout`` when the operator set one that ends sooner. Returns the
+    seconds and, when the window sets them, the window (for the reason of what was cut)."""
+    s = app.settings
+    left = window_left(s.schedule.window, at.astimezone(s.tz))
+    if "child_timeout" in s.crawl.model_fields_set and s.crawl.child_timeout <= left:
+        return s.crawl.child_timeout, None
+    return left, s.schedule.window
+
+
+def record_cut_at_window_end(app: App, at: datetime, platforms: set[str], run_id: int | None,
+                             window: str) -> list[int]:
+    """Accounts still unobserved when the crawl was stopped at the window's end: planned but
+    not done tonight — 未能核验 as 未在本夜计划内完成, first in line tomorrow."""
+    from monitor.crawl.unreached import record_unreached
+
+    why = f"the crawl was stopped at the end of [schedule] window {window} before it reached them"
+    return record_unreached(app, at, platforms, run_id, why, code=NOT_IN_PLAN)
+
+
 def record_not_planned(app: App, at: datetime, plan: NightPlan, platforms: set[str], run_id: int | None) -> list[int]:
     """Accounts whose verdict did not fit tonight's budget: 未能核验 tonight, with the reason."""
     from monitor.crawl.unreached import record_unreached

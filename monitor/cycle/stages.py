@@ -58,7 +58,7 @@ class CrawlStage(Stage):
 
     def run(self, ctx: StageContext) -> dict[str, Any]:
         from monitor.crawl import run_crawl
-        from monitor.crawl.night import plan_tonight, record_not_planned
+        from monitor.crawl.night import crawl_time_limit, plan_tonight, record_not_planned
 
         with ctx.app.session() as s:
             platforms = set(s.scalars(select(Account.platform).where(Account.lifecycle != "注销").distinct()))
@@ -81,8 +81,9 @@ class CrawlStage(Stage):
         if ids == []:
             record_not_planned(ctx.app, ctx.at, plan, crawled, ctx.run_id)
             raise RuntimeError(f"the night's budget fits no account ({plan.budget.per_host} requests per host)")
+        limit, window = crawl_time_limit(ctx.app, ctx.at)
         result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id, account_ids=ids, extra=extra,
-                           on_tick=self._watcher(ctx, platforms))
+                           timeout=limit, on_tick=self._watcher(ctx, platforms))
         plan_counts = self._plan_counts(ctx, plan, crawled)
         with ctx.app.session() as s:
             rows = s.execute(select(Observation.outcome, func.count()).where(Observation.run_id == ctx.run_id)
@@ -92,19 +93,25 @@ class CrawlStage(Stage):
         counts["spiders"] = len(spiders)
         counts.update(plan_counts)
         if not result.ok:
+            from monitor.crawl.night import record_cut_at_window_end
             from monitor.crawl.unreached import crawl_death, record_unreached
 
             counts["child_exit"] = result.returncode
             counts["child_timed_out"] = result.timed_out
             counts["child_memory_exceeded"] = result.memory_exceeded
-            if not counts["observations"]:
+            cut_at_window_end = result.timed_out and window is not None
+            if not counts["observations"] and not cut_at_window_end:
                 # Nothing observed at all: the stage itself failed (the operator must look).
                 raise RuntimeError(f"crawl child failed (exit {result.returncode}, "
                                    f"timed out: {result.timed_out}); log: {result.log_path}")
             # The night goes on for the accounts that were observed; the rest are 未能核验
             # tonight with the reason, and the alert stage tells the operator (WARNING).
-            why = crawl_death(result)
-            missed = record_unreached(ctx.app, ctx.at, crawled, ctx.run_id, why)
+            if cut_at_window_end:
+                why = f"the crawl reached the end of [schedule] window {window}"
+                missed = record_cut_at_window_end(ctx.app, ctx.at, crawled, ctx.run_id, window)
+            else:
+                why = crawl_death(result)
+                missed = record_unreached(ctx.app, ctx.at, crawled, ctx.run_id, why)
             counts["not_reached"] = len(missed)
             counts["plan"]["not_reached"] = len(missed)
             counts[WARNING] = f"{why}; {len(missed)} account(s) not reached, 未能核验 tonight; log: {result.log_path}"
