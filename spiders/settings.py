@@ -58,6 +58,7 @@ WEIBO_COOKIE_COOLDOWN = 300.0
 WEIBO_PROFILE_REFRESH_DAYS = 7
 WEIBO_418_BACKOFF = 2.5  # seconds before the first retry after HTTP 418, doubled per retry
 WEIBO_MAX_PAGES = 30  # safety stop for one account's timeline paging
+WEIBO_LONG_TEXTS_PER_NIGHT = 50  # /statuses/extend requests per account and night (newest first)
 WECHAT_BASE_URL = "https://mp.weixin.qq.com"
 WECHAT_TRUSTED_FEED_KINDS = ["wewe-rss", "we-mp-rss"]
 APPLE_LOOKUP_URL = "https://itunes.apple.com/lookup"

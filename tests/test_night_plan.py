@@ -104,6 +104,38 @@ def test_host_of():
 
 
 # ─────────────────────────────────────────────── the planned night, end to end (sandbox)
+def test_a_weibo_long_text_backlog_is_a_deferred_task_costed_one_request_each(app):
+    """Posts stored cut at 全文 need one /statuses/extend request each: the plan counts the
+    backlog (capped at the spider's per-night limit) as deferred work, after every verdict."""
+    from datetime import timedelta
+
+    from monitor.crawl.night import candidates
+    from monitor.crawl.plan import BODIES
+    from storage.models import Account, Observation, Post
+    from tests.fixtures.core import T
+
+    with app.session() as s:
+        fresh = Account(name="新账号", platform="weibo", host_unit="单位甲", platform_id="1001")
+        known = Account(name="老账号", platform="weibo", host_unit="单位乙", platform_id="1002")
+        s.add_all([fresh, known])
+        s.flush()
+        s.add(Observation(account_id=known.id, platform="weibo", kind="timeline", outcome="ok",
+                          observed_at=T - timedelta(days=1), covered_from=T - timedelta(days=40)))
+        for i in range(3):
+            s.add(Post(account_id=known.id, platform_post_id=f"p{i}", published_at=T - timedelta(days=i + 1),
+                       kind="original", text="……全文", text_source="card_truncated",
+                       first_seen_at=T - timedelta(days=1), last_seen_at=T - timedelta(days=1)))
+        s.add(Post(account_id=known.id, platform_post_id="whole", published_at=T - timedelta(days=5), kind="original",
+                   text="正文", text_source="extend", first_seen_at=T - timedelta(days=1),
+                   last_seen_at=T - timedelta(days=1)))
+        ids = (fresh.id, known.id)
+    tasks = {c.account_id: {t.name: t for t in c.deferred} for c in candidates(app, T, {"weibo"})}
+    assert tasks[ids[1]][BODIES].requests == {"m.weibo.cn": 3.0}
+    # Never crawled: its backlog is unknown, so it is costed at the per-night cap and
+    # waits for a night with that much room (then the real backlog is known).
+    assert tasks[ids[0]][BODIES].requests == {"m.weibo.cn": 50.0} and tasks[ids[0]][BODIES].age is None
+
+
 def test_a_night_over_budget_checks_verdicts_first_and_records_who_was_not_reached(sandbox, demo_registry,
                                                                                    sqlite_url, tmp_path):
     from sqlalchemy import select
@@ -137,6 +169,11 @@ def test_a_night_over_budget_checks_verdicts_first_and_records_who_was_not_reach
     weibo = [o for o in obs if o.platform == "weibo" and o.account_id not in left_out and o.outcome == "ok"]
     assert weibo and all(o.details["pages"] == 1 for o in weibo)
     assert any(o.details["stop"] == "night plan" for o in weibo)
+    # Their long texts (/statuses/extend, one request each) wait too: the backlog is counted
+    # once it is known, and read on nights with room.
+    assert not [r for r in sandbox.world.requests if "extend" in r.path]
+    assert any("long texts left for a later night (night plan)" in note
+               for o in weibo for note in o.details.get("notes", []))
     cards = {c["account_id"]: c for c in score_json(app, T)}
     for account_id in left_out:
         assert cards[account_id]["verdict"] == "未能核验", cards[account_id]

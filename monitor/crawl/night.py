@@ -6,7 +6,10 @@ Request estimates per task come from what the spiders measurably spend (bench/ru
 page 1 of a Weibo timeline with its occasional long text or route fallback, a WeChat feed
 plus its newest article, an app's range check plus one lookup per store. Deeper history
 is estimated from the account's own posting (stored posts of the check period, ten a
-Weibo page) or, never crawled, from the first-night average.
+Weibo page) or, never crawled, from the first-night average. A Weibo account's long texts
+are one request each: its known backlog (posts stored cut at 全文), or — never crawled — the
+spider's per-night cap, so a first night with little room leaves them for later nights,
+when the backlog is known.
 
 Other passes that spend requests in the same window (the weekly discovery pass) reserve
 them: ``register_reservation(name, fn)``, ``fn(app, at) -> {host: requests}``.
@@ -21,8 +24,9 @@ from typing import Callable
 from sqlalchemy import and_, func, select
 
 from monitor.app import App
-from monitor.crawl.plan import (COMMENTS, FULL_DOWNLOAD, HISTORY, PROFILE, TIER_NEAR, TIER_PENDING, TIER_REST,
+from monitor.crawl.plan import (BODIES, COMMENTS, FULL_DOWNLOAD, HISTORY, PROFILE, TIER_NEAR, TIER_PENDING, TIER_REST,
                                 TIER_UNVERIFIABLE, VERDICT, Budget, Candidate, NightPlan, Task, host_of, plan_night)
+from spiders.settings import WEIBO_LONG_TEXTS_PER_NIGHT
 from storage.models import Account, AppCheck, Finding, Observation, Post
 
 log = logging.getLogger(__name__)
@@ -131,6 +135,10 @@ def candidates(app: App, at: datetime, platforms: set[str]) -> list[Candidate]:
         recent_posts = dict(s.execute(select(Post.account_id, func.count())
                                       .where(Post.published_at >= window, Post.published_at < at)
                                       .group_by(Post.account_id)).all())
+        cut_bodies = dict(s.execute(select(Post.account_id, func.count())
+                                    .where(Post.text_source == "card_truncated", Post.gone_at.is_(None),
+                                           Post.published_at >= window)
+                                    .group_by(Post.account_id)).all())
         untimed = dict(s.execute(select(Post.account_id, func.count())
                                  .where(Post.published_at.is_(None), Post.state.not_in(FINAL_STATES))
                                  .group_by(Post.account_id)).all())
@@ -167,6 +175,10 @@ def candidates(app: App, at: datetime, platforms: set[str]) -> list[Candidate]:
             if not joined:
                 pages = (recent_posts[a.id] / WEIBO_PAGE_POSTS) if a.id in recent_posts else WEIBO_FIRST_HISTORY
                 deferred.append(Task(HISTORY, {weibo_host: max(1.0, pages)}, None if outcome is None else 0.0))
+            backlog = WEIBO_LONG_TEXTS_PER_NIGHT if outcome is None else min(cut_bodies.get(a.id, 0),
+                                                                                 WEIBO_LONG_TEXTS_PER_NIGHT)
+            if backlog:
+                deferred.append(Task(BODIES, {weibo_host: float(backlog)}, None if outcome is None else 0.0))
             if s_.interaction.posts_per_night:
                 # At most one hotflow request per new post; age −1: after every other deferred task.
                 deferred.append(Task(COMMENTS, {weibo_host: float(s_.interaction.posts_per_night)}, -1.0))

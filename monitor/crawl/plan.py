@@ -9,7 +9,8 @@ separately: Weibo, the WeChat article host, each feed service and each app host.
 Each account brings its tasks. The first is its **verdict** task — what decides tonight's
 verdict (page 1 of a timeline, a feed and its newest article, one check of each app
 channel); the others can wait for a later night: the **profile** refresh, deeper **history**,
-an app's **full download** and a Weibo account's **comments** (its new posts' comment sections). Verdict tasks are planned first for every account, in
+an app's **full download**, a Weibo account's **bodies** (the long texts of posts stored cut
+at 全文) and its **comments** (its new posts' comment sections). Verdict tasks are planned first for every account, in
 priority order; deferred tasks fill what is left, the longest-waiting first, so history
 accumulates over nights instead of crowding out tonight's verdicts.
 
@@ -28,7 +29,8 @@ from urllib.parse import urlsplit
 
 VERDICT, PROFILE, HISTORY, FULL_DOWNLOAD = "verdict", "profile", "history", "full_download"
 COMMENTS = "comments"  # a Weibo account's comment sections: [interaction] posts_per_night requests
-DEFERRABLE = (PROFILE, HISTORY, FULL_DOWNLOAD, COMMENTS)
+BODIES = "bodies"  # a Weibo account's backlog of long texts (/statuses/extend), one request each
+DEFERRABLE = (PROFILE, HISTORY, FULL_DOWNLOAD, COMMENTS, BODIES)
 
 TIER_PENDING, TIER_UNVERIFIABLE, TIER_NEAR, TIER_REST = 0, 1, 2, 3
 TIER_NAMES = {TIER_PENDING: "pending_veto", TIER_UNVERIFIABLE: "unverifiable_last_night",

@@ -450,6 +450,15 @@ class WeiboSpider(AccountSpider):
         wanted = sorted((p for p in run.posts.values() if p.needs_long_text and p.id not in run.stored.full_bodies),
                         key=lambda p: p.published_at, reverse=True)
         limit = self.settings.getint("WEIBO_LONG_TEXTS_PER_NIGHT", 50)
+        plan = self.settings.getdict("MONITOR_PLAN") if self.settings.get("MONITOR_PLAN") else {}
+        if "bodies" in plan and not self.planned(run.account_id, "bodies"):
+            # The plan left the backlog for a later night: only tonight's new posts (what the
+            # verdict's estimate allows for); the rest stay cut at 全文 and are counted then.
+            newest = run.stored.newest_at
+            tonight = [p for p in wanted if newest is not None and p.published_at > newest]
+            if len(tonight) < len(wanted):
+                run.notes.append(f"{len(wanted) - len(tonight)} long texts left for a later night (night plan)")
+            wanted = tonight
         run.long_queue = [p.id for p in wanted[:limit]]
         if len(wanted) > limit:
             run.notes.append(f"{len(wanted) - limit} long texts left for a later night (WEIBO_LONG_TEXTS_PER_NIGHT)")
