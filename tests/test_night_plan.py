@@ -33,6 +33,8 @@ def test_priority_tiers_decide_who_fits():
     plan = plan_night(accounts, Budget(2))
     assert sorted(plan.tasks) == [3, 4]
     assert plan.unreached == [2, 1]
+    # The crawl starts the planned accounts most urgent first.
+    assert plan_night(accounts, Budget(None)).order == [4, 3, 2, 1]
     # What could not be done for an unreached account is deferred, never dropped silently.
     assert plan.deferred[1] == (HISTORY,) and plan.summary()["unreached"] == 2
 
@@ -213,3 +215,27 @@ def test_the_weekly_discovery_pass_reserves_its_requests_on_its_night(app):
     assert night_budget(app, T).reserved == {}
     reserved = night_budget(app, sunday).reserved
     assert list(reserved) == ["discovery"] and reserved["discovery"]["m.weibo.cn"] >= 1
+
+
+def test_the_crawl_starts_accounts_in_the_plans_order(sandbox, demo_registry, sqlite_url, tmp_path):
+    """A night that runs short (cut at the window's end) loses the accounts started last: the
+    spiders start them in the plan's order (MONITOR_ORDER), most urgent first, not by id."""
+    from sqlalchemy import select
+
+    from monitor.crawl import run_crawl
+    from monitor.registry import UrlBases, read_registry, upsert_accounts
+    from storage.models import Account
+    from tests.fixtures.core import T, make_app
+
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "concurrency": 1})
+    sandbox.world.state["weibo"].rate_limit = 10_000  # delay 0: the sandbox's 20/s limit is not under test
+    with app.session() as s:
+        upsert_accounts(s, read_registry(demo_registry, UrlBases.from_settings(app.settings)).records)
+        uid_of = {a.id: a.platform_id for a in s.scalars(select(Account).where(Account.platform == "weibo"))}
+    order = sorted(uid_of, reverse=True)  # the opposite of id order
+    assert run_crawl(app, T, ["weibo"], extra={"MONITOR_ORDER": order}).ok
+    started: list[str] = []
+    for r in sandbox.world.requests:
+        if r.platform == "weibo" and r.account and r.account not in started:
+            started.append(r.account)
+    assert started == [uid_of[i] for i in order]

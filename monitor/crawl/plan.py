@@ -87,6 +87,7 @@ class NightPlan:
     unreached: list[int] = field(default_factory=list)  # verdict task did not fit tonight
     deferred: dict[int, tuple[str, ...]] = field(default_factory=dict)  # wanted, left for a later night
     tiers: dict[int, int] = field(default_factory=dict)
+    order: list[int] = field(default_factory=list)  # planned accounts, most urgent first: the crawl's order
 
     def allows(self, account_id: int, task: str) -> bool:
         return task in self.tasks.get(account_id, ())
@@ -165,6 +166,7 @@ def plan_night(candidates: Iterable[Candidate], budget: Budget, max_nights: int 
     for c in ranked:
         if c.account_id in plan.unreached and c.deferred:
             held.setdefault(c.account_id, []).extend(t.name for t in c.deferred)
+    plan.order = [c.account_id for c in ranked if c.account_id in planned]
     plan.tasks = {a: tuple(v) for a, v in planned.items()}
     plan.deferred = {a: tuple(v) for a, v in held.items()}
     return plan

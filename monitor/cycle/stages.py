@@ -66,7 +66,9 @@ class CrawlStage(Stage):
         # Plan the night inside its window first: verdicts for every account that fits,
         # deferred history after; the plan is kept on this Run, the left-out are 未能核验.
         plan = plan_tonight(ctx.app, ctx.at, crawled)
-        extra = {"MONITOR_PLAN": plan.spider_plan()}
+        # The crawl starts accounts in the plan's order, so a night that runs short (a slow
+        # site, estimates off) loses the least urgent accounts, not pending veto checks.
+        extra = {"MONITOR_PLAN": plan.spider_plan(), "MONITOR_ORDER": plan.order}
         ids = None if not plan.unreached else sorted(plan.tasks)
         if ctx.app.settings.crawl.redis_url:
             # Distributed mode: enqueue tonight's accounts and wait for the workers.

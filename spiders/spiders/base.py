@@ -143,6 +143,15 @@ class AccountSpider(scrapy.Spider):
                 # A night's plan may name more ids than a statement takes parameters: filter here.
                 accounts = [a for a in s.scalars(q.order_by(Account.id)) if not ids or a.id in ids]
                 s.expunge_all()
-                return accounts
+                return in_plan_order(accounts, self.settings.getlist("MONITOR_ORDER") or [])
         finally:
             engine.dispose()
+
+
+def in_plan_order(accounts: list[Account], order: list) -> list[Account]:
+    """``accounts`` in the night plan's order (``MONITOR_ORDER``: ids, most urgent first);
+    accounts it does not name after them, by id. Start requests go out in this order."""
+    if not order:
+        return accounts
+    rank = {int(x): i for i, x in enumerate(order)}
+    return sorted(accounts, key=lambda a: (rank.get(a.id, len(rank)), a.id))
