@@ -55,9 +55,6 @@ def test_monitor_run_demo_scenario_two_nights(sandbox, demo_registry, tmp_path, 
     # 如东气象 answers every request 418: the production back-off (2.5 s, doubling) would only
     # make each night wait for it.
     values["platforms"]["weibo"]["backoff_418"] = 0.2
-    # The nights are judged on what the scenario says; at delay 0 on a busy machine a burst past
-    # the sandbox's 20 requests/s would make accounts 未能核验 by chance (如东气象's 418 is its own mode).
-    sandbox.world.state["weibo"].rate_limit = 10_000
     monitor_cli(["init"], values)
     monitor_cli(["accounts", "import", str(demo_registry)], values)
     for night in (T - timedelta(days=1), T):

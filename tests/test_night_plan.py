@@ -228,7 +228,6 @@ def test_the_crawl_starts_accounts_in_the_plans_order(sandbox, demo_registry, sq
     from tests.fixtures.core import T, make_app
 
     app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "concurrency": 1})
-    sandbox.world.state["weibo"].rate_limit = 10_000  # delay 0: the sandbox's 20/s limit is not under test
     with app.session() as s:
         upsert_accounts(s, read_registry(demo_registry, UrlBases.from_settings(app.settings)).records)
         uid_of = {a.id: a.platform_id for a in s.scalars(select(Account).where(Account.platform == "weibo"))}
