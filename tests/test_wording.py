@@ -19,7 +19,7 @@ NOT_OURS = ("monitor/sandbox/", "monitor/inspect/")
 REASON_METHODS = {"fail": 0, "unknown": 0, "_finish": 2, "_observation": 2}
 # Names and attributes the spiders keep a failure reason in before they store it.
 REASON_NAMES = {"reason", "feed_error"}
-REASON_CALLS = {"StoreUnusable": 0, "TransportError": 0, "Classified": 1, "FeedVerdict": 1, "Freshness": 2}
+REASON_CALLS = {"StoreUnusable": 0, "TransportError": 0, "Classified": 1, "FeedVerdict": 1, "Verdict": 1, "Freshness": 2}
 
 
 # Modules whose UPPER_CASE = "code" constants are reason codes, used as r.X wherever they are emitted.
@@ -168,3 +168,26 @@ def test_weibo_answers_and_failed_requests_have_worded_codes():
         reason = request_failure(Failure(exc))
         assert reason_code(reason) == code and code in REASONS, reason
     assert reason_zh(request_failure(Failure(failures["timeout"]))) == "请求超时"
+
+
+def test_an_account_whose_list_was_read_but_undated_is_not_said_to_fail_its_fetch():
+    """A 抖音 list read fine whose works carry no publish time is 未能核验, but the fetch did
+    not fail: the inspector must not read "连续采集失败"."""
+    from datetime import datetime
+    from types import SimpleNamespace
+    from zoneinfo import ZoneInfo
+
+    from monitor.reports.wording import unverifiable_why
+
+    tz = ZoneInfo("Asia/Shanghai")
+    since, last = datetime(2026, 11, 22, 1, 0, tzinfo=tz), datetime(2026, 11, 25, 1, 0, tzinfo=tz)
+
+    def status(reason, outcome="error"):
+        return SimpleNamespace(failed_at=last, failing_since=since, failed_reason=reason, failed_outcome=outcome,
+                               failed_status=None, failed_channels=None)
+
+    undated = unverifiable_why(status("untimed_items: 12 of 12 works have no publish time"), tz)
+    assert "作品缺少发布时间" in undated and "采集失败" not in undated
+    assert undated.endswith("自2026年11月22日 01:00起连续无法确定更新情况")
+    timed_out = unverifiable_why(status("timeout: no answer in 30 s"), tz)
+    assert "请求超时" in timed_out and timed_out.endswith("起连续采集失败")

@@ -361,6 +361,11 @@ def facts_text(facts: dict, tz: ZoneInfo) -> str:
     return "；".join(parts)
 
 
+# Reasons where the page or feed was read but could not settle the question (no trustworthy
+# times, an empty or stale list): "采集失败" would tell the inspector something false.
+READ_BUT_UNDECIDED = frozenset({"untimed_items", "untimed_articles", "feed_empty", "feed_stale"})
+
+
 def unverifiable_why(status, tz: ZoneInfo) -> str:
     """Why an account is 未能核验 and since when, from its AccountStatus (one clause)."""
     if status is None or status.failed_at is None:
@@ -374,7 +379,8 @@ def unverifiable_why(status, tz: ZoneInfo) -> str:
         text, failing = f"最近一次检查（{when}）{what}", "无法确定检查结果"
     else:
         what = reason_zh(status.failed_reason, status.failed_outcome, status.failed_status)
-        text, failing = f"最近一次采集（{when}）{what}", "采集失败"
+        undecided = reason_code(status.failed_reason) in READ_BUT_UNDECIDED
+        text, failing = f"最近一次采集（{when}）{what}", "无法确定更新情况" if undecided else "采集失败"
     if status.failing_since is not None and status.failing_since < status.failed_at:
         text += f"，自{fmt_time(status.failing_since, tz, with_zone=False)}起连续{failing}"
     return text
