@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -319,8 +319,12 @@ class Interaction(_Section):
     posts_per_night: int = Field(3, ge=0)  # per account; 0 turns comment reading off
     comments_per_post: int = Field(20, ge=1)  # top-level comments and replies, page order
     # Inspectors' interaction tests (私信/留言/评论): a reply is due within this many working
-    # days (Monday–Friday) after the day the test was sent.
+    # days after the day the test was sent (China's calendar: holidays and 调休 included).
     reply_working_days: int = Field(5, ge=1)
+    # Days the calendar package does not know yet (a new year's schedule) or gets wrong:
+    # extra holidays, and weekend days made working days (调休上班), as "YYYY-MM-DD".
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
 
 
 SUPPORTED_DATABASES = ("sqlite", "postgresql+psycopg")

@@ -93,6 +93,28 @@ def test_reply_deadline_counts_working_days():
     assert reply_deadline(date(2026, 11, 21), 1) == date(2026, 11, 23)  # Sat → Mon
 
 
+def test_reply_deadlines_skip_public_holidays_and_count_the_weekends_worked_in_exchange(sqlite_url, tmp_path):
+    """A test sent just before 国庆 is not late on 8 October: 1–7 October 2026 are holidays
+    and Saturday 10 October is a working day (调休), as the State Council announced."""
+    from datetime import date
+
+    from monitor.interaction import reply_deadline
+    from monitor.interaction.workdays import WorkCalendar
+    from tests.fixtures.core import make_app
+
+    # Sent Wednesday 30 September: working days 8, 9, 10 (Sat), 12, 13 October.
+    assert reply_deadline(date(2026, 9, 30), 5) == date(2026, 10, 13)
+    # 春节 2026: 15–23 February off, Saturday 14 and Saturday 28 February worked.
+    assert reply_deadline(date(2026, 2, 13), 2) == date(2026, 2, 24)
+    # A year the calendar package does not carry yet: Monday–Friday less the fixed-date holidays,
+    # and the operator's own list ([interaction] holidays / workdays) for the rest.
+    assert reply_deadline(date(2026, 12, 30), 2) == date(2027, 1, 4)  # Thu 31 Dec, (Fri 1 Jan off), Mon 4 Jan
+    app = make_app(sqlite_url, tmp_path, interaction={"holidays": ["2027-01-04"], "workdays": ["2027-01-02"]})
+    calendar = WorkCalendar.from_settings(app.settings)
+    assert reply_deadline(date(2026, 12, 30), 2, calendar) == date(2027, 1, 2)
+    assert reply_deadline(date(2026, 12, 31), 2, calendar) == date(2027, 1, 5)
+
+
 def test_interaction_tests_from_the_cli_to_the_review_queue(run_cli, tmp_path):
     from tests.fixtures.core import make_app
     from tests.fixtures.histories import History

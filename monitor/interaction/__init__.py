@@ -1,8 +1,8 @@
 """Inspectors' interaction tests (私信/留言/评论): record a test, its deadline, its reply.
 
 A test is due a reply within ``[interaction] reply_working_days`` working days after the day it
-was sent (Monday–Friday; public holidays are not known to the product — the reviewer sees the
-dates). A test whose deadline has passed without a reply is a suspected veto.no_interaction
+was sent: China's working days, public holidays and 调休 working weekends included
+(``monitor.interaction.workdays``). A test whose deadline has passed without a reply is a suspected veto.no_interaction
 (monitor/detectors/interaction.py). Replies come from the inspector's record or, for a 评论
 whose comment id is known, from a reply by the account read in the comment section.
 """
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from monitor.interaction.workdays import WorkCalendar
 from storage.models import INTERACTION_CHANNELS, Account, InteractionTest
 
 
@@ -20,12 +21,13 @@ class InteractionError(ValueError):
     """Bad input, in one line naming the field."""
 
 
-def reply_deadline(sent: date, working_days: int) -> date:
-    """The last day a reply is in time: ``working_days`` Monday–Friday days after ``sent``."""
+def reply_deadline(sent: date, working_days: int, calendar: WorkCalendar | None = None) -> date:
+    """The last day a reply is in time: the ``working_days``-th working day after ``sent``."""
+    calendar = calendar or WorkCalendar()
     day, left = sent, working_days
     while left:
         day += timedelta(days=1)
-        if day.weekday() < 5:
+        if calendar.is_workday(day):
             left -= 1
     return day
 
@@ -56,7 +58,7 @@ def parse_when(text: str | datetime, tz: ZoneInfo, field: str) -> datetime:
 
 
 def add_test(s, account: Account, *, channel: str, sent: str | datetime, text: str, tz: ZoneInfo,
-             working_days: int, recorded_by: str | None = None,
+             working_days: int, calendar: WorkCalendar | None = None, recorded_by: str | None = None,
              comment_id: str | None = None) -> InteractionTest:
     if channel not in INTERACTION_CHANNELS:
         raise InteractionError(f"--channel must be one of {'|'.join(INTERACTION_CHANNELS)}, not {channel!r}")
@@ -64,7 +66,7 @@ def add_test(s, account: Account, *, channel: str, sent: str | datetime, text: s
         raise InteractionError("--text: the message sent is empty")
     sent_at = parse_when(sent, tz, "--sent")
     test = InteractionTest(account_id=account.id, channel=channel, sent_at=sent_at, text=text.strip(),
-                           deadline=reply_deadline(sent_at.astimezone(tz).date(), working_days),
+                           deadline=reply_deadline(sent_at.astimezone(tz).date(), working_days, calendar),
                            recorded_by=recorded_by, platform_comment_id=(comment_id or "").strip() or None)
     s.add(test)
     s.flush()

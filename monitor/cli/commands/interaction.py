@@ -24,6 +24,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Record a test; its reply deadline follows \\[interaction] reply_working_days."""
         from monitor.interaction import InteractionError, add_test, find_account
+        from monitor.interaction.workdays import WorkCalendar
         from monitor.reports.wording import fmt_date
         from monitor.review import _reviewer
 
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
                 acc = find_account(s, account)
                 t = add_test(s, acc, channel=channel, sent=sent, text=text, tz=a.tz,
                              working_days=a.settings.interaction.reply_working_days,
+                             calendar=WorkCalendar.from_settings(a.settings),
                              recorded_by=_reviewer(by), comment_id=comment_id)
                 console.print(f"互动测试 {t.id}：{acc.name}（{channel}），应于{fmt_date(t.deadline)}前回复", highlight=False)
         except InteractionError as exc:

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from monitor.interaction import InteractionError, add_test, find_account, record_reply, state_of
+from monitor.interaction.workdays import WorkCalendar
 from monitor.reports.wording import INTERACTION_SOURCE_ZH, INTERACTION_STATE_ZH
 from monitor.web import audit
 from monitor.web.auth import Viewer, address, current_user, reviewer
@@ -44,7 +45,8 @@ def add(request: Request, account_id: str = Form(...), channel: str = Form(...),
     try:
         with app.session() as s:
             t = add_test(s, find_account(s, account_id), channel=channel, sent=sent, text=text, tz=app.tz,
-                         working_days=app.settings.interaction.reply_working_days, recorded_by=viewer.name,
+                         working_days=app.settings.interaction.reply_working_days,
+                         calendar=WorkCalendar.from_settings(app.settings), recorded_by=viewer.name,
                          comment_id=comment_id or None)
             test_id, aid = t.id, t.account_id
     except InteractionError as exc:
