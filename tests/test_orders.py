@@ -155,11 +155,11 @@ def test_cli_issue_list_show_close(run_cli, tmp_path):
     r = run_cli("tongbao", "docx", "1", "--out", tmp_path / "tb.docx", env=env)
     assert r.exit_code == 0 and (tmp_path / "tb.docx").read_bytes()[:2] == b"PK"
     assert run_cli("tongbao", "docx", "9", env=env).exit_code == 1
-    r = run_cli("tongbao", "show", "1", "--format", "table", env=env)
+    r = run_cli("tongbao", "show", "1", env=env)  # what an inspector reads, by default
     assert "〔2026〕第　　号" in r.stdout and "南通发布（新浪微博）：内容不更新（单项否决）" in r.stdout
     # Each indicator once per account: the empty weeks are counted, not repeated.
     assert "内容更新不及时（扣分，" in r.stdout and r.stdout.count("内容更新不及时") == 1, r.stdout
-    assert json.loads(run_cli("tongbao", "show", "1", env=env).stdout)["period"] == "2026Q4"
+    assert json.loads(run_cli("tongbao", "show", "1", "--format", "json", env=env).stdout)["period"] == "2026Q4"
     r = run_cli("orders", "list", "--format", "json", "--at", "2026-12-07T09:00", env=env)
     [o] = json.loads(r.stdout)
     assert o["account"] == {**o["account"], "platform_id": "2803301701", "name": "南通发布"}

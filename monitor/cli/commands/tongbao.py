@@ -87,7 +87,7 @@ def register(app: typer.Typer) -> None:
     @grp.command("show")
     def show(
         tongbao_id: int = typer.Argument(..., metavar="ID"),
-        fmt: Format = typer.Option(Format.json, "--format", help="json (the frozen content) or table."),
+        fmt: Format = typer.Option(Format.table, "--format", help="table (what an inspector reads) or json (the frozen content)."),
     ) -> None:
         """What an issued 通报 cites, exactly as it was frozen."""
         from collections import Counter
