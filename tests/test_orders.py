@@ -215,12 +215,14 @@ def test_overdue_orders_are_in_the_reports_annex3_section(app, tmp_path):
     against the 考核对象 (the account's 属地 南通市), at most 10 however many orders."""
     from monitor.reports import write_report
 
-    _silent_and_ads(app)
+    h, _, _ = _silent_and_ads(app)
     _issue(app, on=date(2026, 11, 10))  # deadline 2026-11-20, before T: overdue at T
+    # A second Weibo account of the same 主办单位: 集约整合, 5 points, against the same 考核对象.
+    h.account(name="南通发布服务", host_unit="中共南通市委宣传部", platform_id="2803301702")
     paths = write_report(app, T, tmp_path / "report")
     html = paths["html"].read_text(encoding="utf-8")
     assert "通报整改" in html and "整改期限2026年11月20日，逾期未整改或整改不到位（逾期）" in html
-    assert "南通市 通报整改−10" in html
+    assert "南通市 集约整合−5 通报整改−10，合计扣15分" in html
     from openpyxl import load_workbook
     cells = [c.value for row in load_workbook(paths["xlsx"])["附件3监管"].iter_rows() for c in row]
     assert "通报整改" in cells

@@ -38,7 +38,10 @@ def annex3_section(session: Session, lexicon: Lexicon, tz: ZoneInfo, unit: str |
                      "outcome": run.outcome, "unverified": unverified}
     return {
         "findings": [{**finding_row(f, tz), "candidate_id": f.candidate_id, "code": f.code} for f in found],
-        "deductions": [{"考核对象": who, **{ANNEX3_LINES[code][0]: pts for code, pts in lines.items()}}
+        # Per 考核对象: each line (capped as Annex 3 says) and their sum — the part of the
+        # 扣分指标 the monitor can evidence; the other lines are the assessor's.
+        "deductions": [{"考核对象": who, "lines": {ANNEX3_LINES[code][0]: pts for code, pts in lines.items()},
+                        "total": sum(lines.values())}
                        for who, lines in sorted(deductions(found).items())],
         "candidates": [candidate_row(c, tz) for c in cands if c.kind == "unregistered"],
         "impostors": [candidate_row(c, tz) for c in cands if c.kind == "impostor"],
