@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storage.models import Account, Finding
+from tests.fixtures.cli_env import wait_for
 from tests.fixtures.core import T
 from tests.fixtures.web import Clock, csrf_of
 from tests.test_order_attachments import png
@@ -75,9 +76,13 @@ def test_issue_reply_recheck_close_in_the_workspace(web_client, workspace):
     with app.session() as s:
         s.get(Account, workspace.ads).platform = "other"  # 其他: no spider reads it
     token = csrf_of(insp.get(f"/orders/{mine}").text)
-    r = insp.post(f"/orders/{mine}/recheck", data={"csrf_token": token})
-    assert r.status_code == 200 and "未能核验" in r.text and "暂不支持自动采集" in r.text
-    assert re.search(r'id="order-state"[^>]*>已回复<', r.text)
+    # It runs in the background: the request returns at once and the order page follows it.
+    r = insp.post(f"/orders/{mine}/recheck", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == f"/orders/{mine}"
+    done = wait_for(lambda: (lambda p: None if 'id="recheck-running"' in p else p)(insp.get(f"/orders/{mine}").text),
+                    120, "the re-check to finish")
+    assert "未能核验" in done and "暂不支持自动采集" in done and 'http-equiv="refresh"' not in done
+    assert re.search(r'id="order-state"[^>]*>已回复<', done)
     r = insp.post(f"/orders/{mine}/close", data={"note": "人工核实广告已删除", "csrf_token": token},
                   follow_redirects=False)
     assert r.status_code == 303
@@ -92,3 +97,43 @@ def test_orders_need_a_login(web_client):
         r = c.get(path, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
     assert c.get("/api/orders").status_code == 401
+
+
+def test_a_recheck_runs_beside_the_server_one_at_a_time_per_account(web_client, workspace, monkeypatch):
+    """The re-check's crawl can take minutes: the click returns at once, the page says the
+    re-check is running (and refreshes itself), a second click is refused until it is done."""
+    import threading
+
+    from monitor.web.routes import orders as order_routes
+
+    app = workspace.app
+    with app.session() as s:
+        s.get(Finding, workspace.ad_finding).state = "confirmed"
+    clock = Clock()
+    clock.now = T + timedelta(days=1)
+    insp = web_client("inspector", clock=clock)
+    token = csrf_of(insp.get("/orders").text)
+    insp.post("/tongbao/issue", data={"period": "2026-11", "issued_on": "2026-11-26", "csrf_token": token})
+    order_id = _order_ids(insp.get("/orders").text)[0]
+    release, started = threading.Event(), threading.Event()
+    real = order_routes.recheck_account
+
+    def slow_recheck(*args):
+        started.set()
+        release.wait(120)
+        return real(*args)
+
+    monkeypatch.setattr(order_routes, "recheck_account", slow_recheck)
+    token = csrf_of(insp.get(f"/orders/{order_id}").text)
+    r = insp.post(f"/orders/{order_id}/recheck", data={"csrf_token": token}, follow_redirects=False)
+    assert r.status_code == 303
+    assert started.wait(60)
+    page = insp.get(f"/orders/{order_id}").text
+    assert 'id="recheck-running"' in page and "复核进行中" in page and 'http-equiv="refresh"' in page
+    assert re.search(r"<button type=\"submit\" disabled>立即复核", page)
+    again = insp.post(f"/orders/{order_id}/recheck", data={"csrf_token": token}, follow_redirects=False)
+    assert again.status_code == 409 and "复核正在进行中" in again.text
+    release.set()
+    done = wait_for(lambda: (lambda p: None if 'id="recheck-running"' in p else p)(insp.get(f"/orders/{order_id}").text),
+                    120, "the re-check to finish")
+    assert "最近复核" in done and 'http-equiv="refresh"' not in done

@@ -20,6 +20,7 @@ from monitor.web import routes
 from monitor.web.auth import LoginRequired, check_csrf
 from monitor.web.limits import BodyLimit
 from monitor.web.pages import render
+from monitor.web.recheck_jobs import RecheckJobs
 from monitor.web.templating import make_templates
 from storage.types import utcnow
 
@@ -45,6 +46,7 @@ def create_app(app: App, clock: Callable[[], datetime] = utcnow) -> FastAPI:
                        https_only=web.public_url.startswith("https://"))
     api.state.monitor = app
     api.state.clock = clock
+    api.state.recheck_jobs = RecheckJobs()
     api.state.templates = make_templates(app)
     report_css = Path(__file__).parents[1] / "reports" / "templates" / "base.css"
 

@@ -14,7 +14,7 @@ from monitor.orders import IssueError, OrderError, close_order, effective_state,
 from monitor.orders.attachments import AttachmentError, blob_path
 from monitor.orders.issue import docx_name, tongbao_content
 from monitor.orders.queries import all_orders, get_order
-from monitor.orders.recheck import RecheckError, recheck_account
+from monitor.orders.recheck import recheck_account
 from monitor.orders.replies import add_reply
 from monitor.reports.period import PeriodError, parse_period
 from monitor.reports.tongbao_docx import write_tongbao_docx
@@ -89,8 +89,12 @@ def _page(request: Request, viewer: Viewer, order_id: int, error: str | None = N
     with app.session() as s:
         o = _visible(s, viewer, order_id)
         state = effective_state(o, _now(request).date())
+    jobs = request.app.state.recheck_jobs
+    running, last = jobs.running(o.account_id), jobs.last(o.account_id)
+    if error is None and last is not None and last.error and not running:
+        error = last.error
     return render(request, "order.html", status_code=status, o=o, state=state, order_state_zh=ORDER_STATE_ZH,
-                  action_zh=ORDER_ACTION_ZH, recheck_zh=RECHECK_ZH, error=error, notice=notice,
+                  action_zh=ORDER_ACTION_ZH, recheck_zh=RECHECK_ZH, error=error, notice=notice, running=running,
                   can_reply=viewer.is_unit and o.state != "passed", max_mb=app.settings.orders.attachment_max_mb)
 
 
@@ -123,15 +127,16 @@ async def reply(request: Request, order_id: int, viewer: Viewer = Depends(curren
 
 @router.post("/orders/{order_id}/recheck")
 def recheck(request: Request, order_id: int, viewer: Viewer = Depends(reviewer)):
+    """Starts the re-check in the background and shows the order, which follows it."""
     app = request.app.state.monitor
     with app.session() as s:
         account_id = _visible(s, viewer, order_id).account_id
-    try:
-        result = recheck_account(app, account_id, _now(request), viewer.name)
-    except RecheckError as exc:
-        return _page(request, viewer, order_id, error=str(exc), status=400)
-    mine = [v for v in result.verdicts if v.order_id == order_id]
-    return _page(request, viewer, order_id, notice=mine[0].note if mine else None)
+    at, who = _now(request), viewer.name
+    job = request.app.state.recheck_jobs.start(account_id, at, who,
+                                               lambda: recheck_account(app, account_id, at, who))
+    if job is None:
+        return _page(request, viewer, order_id, error="该账号的复核正在进行中，请稍候。", status=409)
+    return RedirectResponse(f"/orders/{order_id}", status_code=303)
 
 
 @router.post("/orders/{order_id}/close")
