@@ -12,7 +12,7 @@ from rich.table import Table
 from sqlalchemy import select
 
 from monitor.app import App
-from monitor.reports.wording import account_platform, fmt_time
+from monitor.reports.wording import account_platform, fmt_time, rule_title
 from storage.models import EvidencePackage, Finding
 
 
@@ -72,12 +72,15 @@ def print_summary(app: App, at: datetime, console: Console, report_dir: Path | N
         packages = s.execute(select(EvidencePackage.path, Finding.rule).join(
             Finding, Finding.id == EvidencePackage.finding_id).where(Finding.at == at)).all()
     if packages:
-        console.print("\n[bold]证据包 evidence packages[/]:")
+        from monitor.rules import load_ruleset
+
+        rules = load_ruleset(app.settings)
+        console.print("\n[bold]证据包[/]：")
         for path, rule in packages:
-            console.print(f"  {rule or ''}  {path}", highlight=False)
+            console.print(f"  {rule_title(rules, rule) if rule else ''}  {path}", highlight=False)
     if report_dir:
         html = Path(report_dir) / "report.html"
-        console.print(f"\n[bold]报告 report[/]: {html if html.exists() else report_dir}", highlight=False)
+        console.print(f"\n[bold]报告[/]：{html if html.exists() else report_dir}", highlight=False)
         if (Path(report_dir) / "report.xlsx").exists():
             console.print(f"  评分表 {Path(report_dir) / 'report.xlsx'}；通报草稿 {Path(report_dir) / 'tongbao.html'}",
                           highlight=False)

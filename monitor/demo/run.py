@@ -17,6 +17,7 @@ from monitor.config import Settings
 from monitor.cycle import run_cycle
 from monitor.cycle.summary import print_summary
 from monitor.registry import UrlBases, read_registry, upsert_accounts
+from monitor.reports.wording import fmt_time
 from monitor.sandbox import DEMO_AT, DEMO_PORT, SandboxServer, World, load_scenario
 from monitor.sandbox.registry import write_demo_registry
 from monitor.timeutil import resolve_at
@@ -53,7 +54,7 @@ def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, a
     except OSError:
         server = SandboxServer(world, port=0).start()
     try:
-        console.print(f"[bold]sandbox[/] {server.url} (demo scenario, T={T.isoformat()})", highlight=False)
+        console.print(f"[bold]平台沙箱[/] {server.url}（演示场景，监测时间点 {fmt_time(T, T.tzinfo)}）", highlight=False)
         app = App(demo_settings(workdir.resolve(), server.url))
         app.init_db()
         registry = write_demo_registry(workdir / "registry.csv", server.url)
@@ -64,24 +65,25 @@ def run_demo(workdir: Path = Path("var/demo"), console: Console | None = None, a
             return 1
         with app.session() as s:
             upsert_accounts(s, parsed.records)
-        console.print(f"registry: {len(parsed.records)} accounts imported from {registry}", highlight=False)
+        console.print(f"登记表：从 {registry} 导入 {len(parsed.records)} 个账号", highlight=False)
         result = None
         for night in (T - timedelta(days=1), T):
             world.set_clock(night)
             before = len(world.requests)
-            console.rule(f"nightly cycle  T={night.isoformat()}")
+            console.rule(f"夜间巡检　监测时间点 {fmt_time(night, night.tzinfo)}")
             result = run_cycle(app, night, progress=console.is_terminal)
-            console.print(f"cycle {result.outcome}; {len(world.requests) - before} sandbox requests", highlight=False)
+            done = "完成" if result.ok else f"未完成（{result.outcome}）"
+            console.print(f"巡检{done}：向沙箱发出请求 {len(world.requests) - before} 次", highlight=False)
             if not result.ok:
                 for st in result.stages:
                     if st.outcome != "ok":
-                        console.print(f"[red]stage {st.name}: {st.message}[/]")
+                        console.print(f"[red]阶段 {st.name}：{st.message}[/]")
                 return 1
             if night < T:
                 _discover(app, night, world, console)
         print_summary(app, T, console, result.report_dir if result else None)
         _tongbao(app, T, console)
-        console.print(f"\ndatabase: {app.settings.database_url}", highlight=False)
+        console.print(f"\n数据库：{app.settings.database_url}", highlight=False)
         _workspace_hint(app, workdir, server.url, T, console)
         return 0
     finally:
@@ -118,14 +120,15 @@ def _discover(app: App, night, world: World, console: Console) -> None:
     """The weekly account discovery (Annex 3 监管范围), once, so T's report lists what it found."""
     from monitor.discovery import run_discovery
 
-    console.rule(f"account discovery  T={night.isoformat()}")
+    console.rule(f"账号发现（附件3 监管范围）　监测时间点 {fmt_time(night, night.tzinfo)}")
     before = len(world.requests)
     result = run_discovery(app, night)
     c = result.summary.counts()
-    console.print(f"discovery {result.outcome}: {c['units']} units searched with {c['requests']} requests "
-                  f"({len(world.requests) - before} sandbox requests); {c['candidates_unregistered']} unregistered, "
-                  f"{c['candidates_impostor']} impostor candidate(s); {c['unverified']} unit(s) 未能核验 "
-                  f"(monitor discover list)", highlight=False)
+    done = "完成" if result.outcome == "ok" else f"未完成（{result.outcome}）"
+    console.print(f"账号发现{done}：检索主办单位 {c['units']} 个，请求 {c['requests']} 次（沙箱请求 "
+                  f"{len(world.requests) - before} 次）；疑似未纳入监管 {c['candidates_unregistered']} 个，"
+                  f"疑似仿冒 {c['candidates_impostor']} 个；未能核验 {c['unverified']} 个单位（monitor discover list 查看）",
+                  highlight=False)
 
 
 def demo_config_text(s: Settings, sandbox_url: str, secret_key: str) -> str:
@@ -163,13 +166,13 @@ def _workspace_hint(app: App, workdir: Path, sandbox_url: str, T, console: Conso
     config.write_text(demo_config_text(app.settings, sandbox_url, secrets.token_urlsafe(32)), encoding="utf-8")
     password = secrets.token_urlsafe(9)
     add_user(app, "demo", "inspector", password)
-    console.print("\n[bold]工作台 web workspace[/]: run", highlight=False)
+    console.print("\n[bold]工作台[/]（在浏览器中复核、下发通报、跟踪整改）：运行", highlight=False)
     console.print(f"  monitor --config {config} web --port 8080", highlight=False, soft_wrap=True)
-    console.print(f"  then open http://127.0.0.1:8080/ and sign in as [bold]demo[/] with password [bold]{password}[/]",
+    console.print(f"  然后打开 http://127.0.0.1:8080/ ，以 [bold]demo[/] 登录，密码 [bold]{password}[/]",
                   highlight=False, soft_wrap=True)
-    console.print(f"  (立即复核 and monitor recheck need the sandbox too: "
-                  f"monitor sandbox --port {urlsplit(sandbox_url).port} --at {T.isoformat()})",
+    console.print(f"  （立即复核和 monitor recheck 还需要平台沙箱："
+                  f"monitor sandbox --port {urlsplit(sandbox_url).port} --at {T.isoformat()}）",
                   highlight=False, soft_wrap=True)
-    console.print("[bold]月度报告 periodic report[/] (HTML, xlsx, docx) over the demo's nights:", highlight=False)
+    console.print("[bold]月度报告[/]（HTML、xlsx、docx，覆盖演示的两夜）：", highlight=False)
     console.print(f"  monitor --config {config} report --period {T:%Y-%m}", highlight=False, soft_wrap=True)
 
