@@ -137,6 +137,16 @@ def test_var_ct_wins_over_the_later_markers():
     assert int(page.published_at.timestamp()) == 1762834143
 
 
+def test_markers_are_whole_words_only():
+    # Another script's ``data_var ct`` / ``mywindow.ct`` is not the article's time; the real
+    # marker further on is, and 留言 is read from the first comment_enabled that says something.
+    page = parse_article(_page("data_var ct = '1600000000'; mywindow.ct = '1600000001'; "
+                               "x_comment_enabled: '0' * 1; comment_enabled: '' * 1; "
+                               "window.ct = '1766049188'; comment_enabled: '1' * 1;"))
+    assert (int(page.published_at.timestamp()), page.time_field) == (1766049188, "window.ct")
+    assert page.comment_enabled is True
+
+
 def test_reprint_by_card_or_source_line_and_unknown_otherwise():
     card = ("<div class='original_area_primary'><p class='original_primary_card_tips'>"
             "<span>以下文章来源于江苏发布</span><span>，作者江苏发布</span></p></div>")
