@@ -19,6 +19,8 @@ from spiders.weibo.errors import LayoutError
 from spiders.weibo.permission import comment_state
 
 _TAG = re.compile(r"<[^>]+>")
+_BR = re.compile(r"<br\s*/?>")
+_FULL_TEXT_LINK = re.compile(r">\s*全文\s*</a>")
 _HREF = re.compile(r"""(?:href|data-url)\s*=\s*["']([^"']+)["']""")
 _BARE_URL = re.compile(r"https?://[^\s<>\"'，。]+")
 # Labels and link hosts that mark a commercial ad or a shopping (CPS) link. Kept short on
@@ -97,20 +99,21 @@ def is_pinned(card: dict[str, Any]) -> bool:
 
 
 def plain_text(text_html: str) -> str:
-    text = re.sub(r"<br\s*/?>", "\n", text_html or "")
+    text = _BR.sub("\n", text_html or "")
     return html.unescape(_TAG.sub("", text)).strip()
 
 
-def links(text_html: str) -> list[str]:
+def links(text_html: str, plain: str | None = None) -> list[str]:
+    """``plain``: ``plain_text(text_html)`` when the caller has it already."""
     found = [html.unescape(u) for u in _HREF.findall(text_html or "")]
-    found += _BARE_URL.findall(plain_text(text_html))
+    found += _BARE_URL.findall(plain_text(text_html) if plain is None else plain)
     return list(dict.fromkeys(found))
 
 
-def ad_signals(text_html: str) -> list[dict[str, str]]:
-    plain = plain_text(text_html)
+def ad_signals(text_html: str, plain: str | None = None) -> list[dict[str, str]]:
+    plain = plain_text(text_html) if plain is None else plain
     out = [{"kind": "label", "value": label} for label in AD_LABELS if label in plain]
-    for url in links(text_html):
+    for url in links(text_html, plain):
         # weibo.cn/sinaurl?u=… wraps external links; the host is inside the query.
         if any(host in url for host in SHOPPING_HOSTS):
             out.append({"kind": "shopping_link", "value": url})
@@ -132,12 +135,13 @@ def parse_post(card: dict[str, Any], now: datetime, tz: ZoneInfo = TZ) -> WeiboP
                      "deleted": user is None or str(rt.get("deleted", "")) == "1",
                      "user": (user or {}).get("screen_name") if isinstance(user, dict) else None,
                      "text": plain_text(str(rt.get("text") or ""))[:200]}
-    truncated = bool(mblog.get("isLongText")) or bool(re.search(r">\s*全文\s*</a>", text_html))
+    truncated = bool(mblog.get("isLongText")) or bool(_FULL_TEXT_LINK.search(text_html))
+    text = plain_text(text_html)
     return WeiboPost(
         id=str(pid), bid=mblog.get("bid"), created_at=str(mblog["created_at"]), published_at=when.value,
         time_precision=when.precision, kind="repost" if retweeted is not None else "original",
-        pinned=is_pinned(card), text=plain_text(text_html), text_html=text_html, truncated=truncated,
-        retweeted=retweeted, ad_signals=ad_signals(text_html), scheme=card.get("scheme"),
+        pinned=is_pinned(card), text=text, text_html=text_html, truncated=truncated,
+        retweeted=retweeted, ad_signals=ad_signals(text_html, text), scheme=card.get("scheme"),
         comments=comment_state(mblog),
         text_source="card_truncated" if truncated else "card",
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -43,17 +44,15 @@ def parse_created_at(text: str, now: datetime, tz: ZoneInfo = TZ) -> ParsedDate:
     if now.tzinfo is None:
         raise ValueError("parse_created_at: 'now' must be timezone-aware")
     raw = (text or "").strip()
-    local_now = now.astimezone(tz)
     m = _ABSOLUTE.match(raw)
     if m:
         mon, day, hh, mm, ss, off, year = m.groups()
         if mon not in _MONTHS:
             raise DateFormatError(f"created_at {text!r}: unknown month {mon!r}")
-        sign = 1 if off[0] == "+" else -1
-        offset = timedelta(hours=int(off[1:3]), minutes=int(off[3:5])) * sign
         value = datetime(int(year), _MONTHS[mon], int(day), int(hh), int(mm), int(ss),
-                         tzinfo=timezone(offset)).astimezone(tz)
+                         tzinfo=_zone(off)).astimezone(tz)
         return ParsedDate(value, "second", False)
+    local_now = now.astimezone(tz)
     if raw == "刚刚":
         return ParsedDate(local_now, "minute", True)
     m = _AGO.match(raw)
@@ -79,6 +78,13 @@ def parse_created_at(text: str, now: datetime, tz: ZoneInfo = TZ) -> ParsedDate:
         d = _date(int(m.group(1)), int(m.group(2)), int(m.group(3)), text)
         return ParsedDate(_end_of_day(d, local_now, tz), "day", True)
     raise DateFormatError(f"created_at {text!r}: not a known Weibo date format")
+
+
+@lru_cache(maxsize=64)
+def _zone(off: str) -> timezone:
+    """``+0800`` → its fixed zone (every post of a timeline names the same one)."""
+    sign = 1 if off[0] == "+" else -1
+    return timezone(timedelta(hours=int(off[1:3]), minutes=int(off[3:5])) * sign)
 
 
 def _date(y: int, m: int, d: int, text: str) -> date:
