@@ -15,14 +15,30 @@ from __future__ import annotations
 import html
 import json
 import re
-from email.utils import parsedate_to_datetime
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import feedparser
+import feedparser.mixin
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def _memoise_base_uri_join() -> None:
+    """feedparser re-joins the document's base URI with itself at every start tag (xml:base
+    tracking: ``make_safe_absolute_uri(base, base)``, two ``urllib.parse`` passes per element).
+    It is a pure function of its string arguments, so answering the repeats from a cache
+    changes no result. Skipped if a later feedparser moves it."""
+    fn = getattr(feedparser.mixin, "make_safe_absolute_uri", None)
+    if callable(fn) and not hasattr(fn, "cache_info"):
+        feedparser.mixin.make_safe_absolute_uri = lru_cache(maxsize=256)(fn)
+
+
+_memoise_base_uri_join()
+
 # feedparser flags these as "bozo" although the entries are fine.
 _BENIGN = (feedparser.CharacterEncodingOverride, feedparser.NonXMLContentType)
 _TAG = re.compile(r"<[^>]*>")
