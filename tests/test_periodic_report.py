@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import subprocess
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -144,7 +145,19 @@ def test_periodic_files_html_xlsx_docx(app, tmp_path, run_cli):
         charts = page.locator("figure.chart svg").count()
         rows = page.locator("#attachment-1 + .table-wrap tbody tr").count()
         page.screenshot(path=str(shot), full_page=True)
+        # On paper: the letter is A4 portrait, the 附件 tables get landscape pages, and at that
+        # page's width no table runs past its edge (a screen can scroll, paper cannot).
+        pdf = tmp_path / "periodic.pdf"
+        page.pdf(path=str(pdf), prefer_css_page_size=True)
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 1030, "height": 700})  # A4 landscape less 12 mm margins, at 96 dpi
+        overflowing = page.evaluate("""[...document.querySelectorAll('section.attachment-page table')]
+            .filter(t => t.scrollWidth > t.closest('section').clientWidth + 1).length""")
     assert remote == [] and charts == 2 and rows == 3  # two 属地 and 合计
+    assert overflowing == 0
+    info = subprocess.run(["pdfinfo", "-f", "1", "-l", "999", str(pdf)], capture_output=True, text=True).stdout
+    sizes = [tuple(round(float(x)) for x in m) for m in re.findall(r"Page\s+\d+ size:\s+([\d.]+) x ([\d.]+)", info)]
+    assert sizes[0] == (595, 842) and (842, 595) in sizes  # A4 portrait first, landscape pages for the 附件
     for words in ("关于2026年第四季度全市政务新媒体检查情况的报告", "市人民政府办公室：", "一、总体情况",
                   "检查比例75.0%", "合格率70.0%", "10月40.0%，11月100.0%，12月暂无核验数据",
                   "单项否决情形的问题2个（涉及2个账号），已整改1个", "2027年1月5日前报送",
