@@ -203,8 +203,10 @@ def is_captcha(html: str, url: str | None = None, visible: str | None = None) ->
 def classify(html: str, url: str | None = None, sel: Selector | None = None,
              dom: _Dom | None = None) -> tuple[str, str | None]:
     """(state, reason) of a fetched page, in the order described in the module docstring."""
-    sel = sel or Selector(text=html)
-    dom = dom or _Dom(sel)
+    if sel is None:  # not ``sel or``: a Selector's truth value serialises the whole page
+        sel = Selector(text=html)
+    if dom is None:
+        dom = _Dom(sel)
     visible = None
     if "环境异常" in html or (url and "captcha" in url):
         visible = _visible_text(sel)
