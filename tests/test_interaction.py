@@ -327,3 +327,35 @@ def test_an_overdue_interaction_test_stands_on_a_night_the_account_could_not_be_
     run_detection(app, T)
     (f,) = findings(app, aid, "veto.no_interaction")
     assert f.state == "suspected" and f.case_key.startswith("test:")
+
+
+def test_deadlines_counted_monday_to_friday_before_are_recounted_on_the_calendar(db_url, tmp_path):
+    """A test recorded before the calendar was known had its deadline counted Monday–Friday: the
+    migration recounts it (same number of working days) and only ever moves it later."""
+    from datetime import date, datetime
+
+    from alembic import command
+    from sqlalchemy import select
+
+    from storage.db import alembic_config
+    from storage.models import Account, InteractionTest
+    from tests.fixtures.core import TZ, make_app
+
+    app = make_app(db_url, tmp_path)
+    app.init_db()
+    with app.session() as s:
+        a = Account(name="南通发布", platform="weibo", host_unit="中共南通市委宣传部", platform_id="2803301701")
+        s.add(a)
+        s.flush()
+        # Sent 30 September 2026, 5 working days counted Monday–Friday: 7 October (in 国庆).
+        s.add(InteractionTest(account_id=a.id, channel="私信", sent_at=datetime(2026, 9, 30, 10, tzinfo=TZ),
+                              text="测试", deadline=date(2026, 10, 7)))
+        # Sent 16 November, 5 working days, no holiday in between: unchanged.
+        s.add(InteractionTest(account_id=a.id, channel="留言", sent_at=datetime(2026, 11, 16, 10, tzinfo=TZ),
+                              text="测试", deadline=date(2026, 11, 23)))
+    cfg = alembic_config(app.settings.database_url)
+    command.downgrade(cfg, "0009_night_summaries")
+    command.upgrade(cfg, "head")
+    with app.session() as s:
+        got = [t.deadline for t in s.scalars(select(InteractionTest).order_by(InteractionTest.id))]
+    assert got == [date(2026, 10, 13), date(2026, 11, 23)]
