@@ -238,3 +238,22 @@ def test_the_crawl_starts_accounts_in_the_plans_order(sandbox, demo_registry, sq
         if r.platform == "weibo" and r.account and r.account not in started:
             started.append(r.account)
     assert started == [uid_of[i] for i in order]
+
+
+def test_the_distributed_queue_is_filled_in_the_plans_order(app):
+    """With workers on several machines the shared queue (first in, first out) carries the
+    order: the most urgent accounts are handed out first."""
+    from monitor.distributed.coordinator import _expected_accounts
+    from storage.models import Account
+
+    with app.session() as s:
+        accounts = [Account(name=f"账号{i}", platform="weibo" if i % 2 else "wechat", host_unit="单位",
+                            platform_id=str(1000 + i)) for i in range(6)]
+        s.add_all(accounts)
+        s.flush()
+        ids = [a.id for a in accounts]
+    order = list(reversed(ids))
+    got = _expected_accounts(app, {"weibo": "weibo", "wechat": "wechat"}, None, order)
+    assert got["weibo"] == [i for i in order if i in set(ids[1::2])]
+    assert got["wechat"] == [i for i in order if i in set(ids[0::2])]
+    assert _expected_accounts(app, {"weibo": "weibo"}, None, None)["weibo"] == sorted(ids[1::2])

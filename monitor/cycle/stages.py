@@ -74,7 +74,8 @@ class CrawlStage(Stage):
             # Distributed mode: enqueue tonight's accounts and wait for the workers.
             from monitor.distributed import distributed_crawl
 
-            counts = distributed_crawl(ctx, scrapy_settings=extra, account_ids=ids)
+            extra.pop("MONITOR_ORDER")  # the shared queue carries the order instead
+            counts = distributed_crawl(ctx, scrapy_settings=extra, account_ids=ids, order=plan.order)
             counts.update(self._plan_counts(ctx, plan, crawled))
             return counts
         spiders = sorted({SPIDER_FOR_PLATFORM[p] for p in crawled})

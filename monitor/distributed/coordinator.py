@@ -134,7 +134,10 @@ class Coordinator:
         return n, dropped
 
 
-def _expected_accounts(app, spider_for_platform: dict[str, str], only: list[int] | None = None) -> dict[str, list[int]]:
+def _expected_accounts(app, spider_for_platform: dict[str, str], only: list[int] | None = None,
+                       order: list[int] | None = None) -> dict[str, list[int]]:
+    """Spider → its accounts, queued in the night plan's ``order`` (most urgent first; the
+    queue is first in, first out), the rest by id."""
     keep = set(only) if only is not None else None
     with app.session() as s:
         rows = s.execute(select(Account.id, Account.platform).where(Account.lifecycle != "注销")
@@ -143,6 +146,10 @@ def _expected_accounts(app, spider_for_platform: dict[str, str], only: list[int]
     for account_id, platform in rows:
         if platform in spider_for_platform and (keep is None or account_id in keep):
             out.setdefault(spider_for_platform[platform], []).append(account_id)
+    if order:
+        rank = {a: i for i, a in enumerate(order)}
+        for ids in out.values():
+            ids.sort(key=lambda a: (rank.get(a, len(rank)), a))
     return out
 
 
@@ -162,7 +169,7 @@ def _missing(expected: dict[str, list[int]], observed: set[int], given_up: dict[
 
 def distributed_crawl(ctx, spider_for_platform: dict[str, str] | None = None,
                       scrapy_settings: dict[str, Any] | None = None, poll: float = 1.0,
-                      account_ids: list[int] | None = None) -> dict[str, Any]:
+                      account_ids: list[int] | None = None, order: list[int] | None = None) -> dict[str, Any]:
     """The crawl stage in distributed mode (``[crawl] redis_url`` set): enqueue the night's
     active accounts, wait for ``monitor worker`` processes to observe them, return counts.
 
@@ -175,7 +182,7 @@ def distributed_crawl(ctx, spider_for_platform: dict[str, str] | None = None,
     app = ctx.app
     c = app.settings.crawl
     # ``account_ids``: the night's plan (None: every active account).
-    expected = _expected_accounts(app, spider_for_platform or SPIDER_FOR_PLATFORM, account_ids)
+    expected = _expected_accounts(app, spider_for_platform or SPIDER_FOR_PLATFORM, account_ids, order)
     if not expected:
         return {"spiders": 0, "observations": 0}
     url = safe_url(c.redis_url)
