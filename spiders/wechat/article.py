@@ -161,6 +161,8 @@ class _Dom:
     ``…('#copyright_logo')`` and the og:title / author ``::attr(content)`` would find."""
 
     def __init__(self, sel: Selector) -> None:
+        if sel.type == "json":  # a JSON body: fail as sel.css() always did (parsel's own error)
+            sel.css("#js_content")
         self.sel = sel
         self.content: list = []  # #js_content elements, in document order
         self.article = self.copyright_logo = False
