@@ -256,3 +256,64 @@ def test_the_evidence_browser_reaches_only_allowed_addresses(public, internal, s
         assert not cap.ok and cap.png is None and cap.html is None
         assert any("出站策略拒绝" in n and f"{internal.url}/apps/sso/login" in n for n in cap.notes), cap.notes
     assert internal.world.count() == 0
+
+
+def _serve_once(answer: bytes):
+    """A loopback HTTP server answering ``answer`` to each connection; ``hits`` counts them."""
+    hits = []
+
+    async def handle(reader, writer):
+        hits.append(await reader.readuntil(b"\r\n\r\n"))
+        writer.write(answer)
+        await writer.drain()
+        writer.close()
+
+    return hits, asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+def _aiohttp_fetch(allow: list[str], url_of, answer: bytes = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"):
+    """Download ``url_of(port)`` with the Weibo/WeChat download handler under ``allow``."""
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from spiders.aiohttp_download import PolicyAiohttpDownloadHandler
+
+    async def run():
+        hits, starting = _serve_once(answer)
+        server = await starting
+        port = server.sockets[0].getsockname()[1]
+        handler = PolicyAiohttpDownloadHandler(get_crawler(settings_dict={"OUTBOUND_ALLOW_NETWORKS": allow}))
+        try:
+            return await handler.download_request(Request(url_of(port), meta={"download_timeout": 10})), hits
+        finally:
+            await handler.close()
+            server.close()
+
+    return asyncio.run(run())
+
+
+def test_aiohttp_handler_refuses_at_connect_time_a_name_the_policy_refuses():
+    """The Weibo/WeChat transport resolves again when it connects: a name that now answers
+    with a refused address (DNS rebinding after the middleware's check) is never reached, and
+    the failure reads as the policy's refusal."""
+    from twisted.python.failure import Failure
+
+    from spiders.failures import request_failure
+
+    with pytest.raises(Exception) as err:
+        _aiohttp_fetch(PUBLIC_ONLY, lambda port: f"http://localhost:{port}/")
+    reason = request_failure(Failure(err.value))
+    assert reason.startswith("refused_by_policy: ") and "localhost resolves to 127.0.0.1, a loopback address" in reason
+
+
+def test_aiohttp_handler_answers_with_the_peer_address_and_the_headers_as_sent():
+    """Allowed, the same transport gives the WARC records the connected address, and header
+    bytes that are not UTF-8 (a GBK file name) exactly as the server sent them."""
+    gbk = "附件.apk".encode("gbk")
+    answer = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Disposition: attachment; filename=" + gbk + \
+        b"\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\nok"
+    response, hits = _aiohttp_fetch(["127.0.0.0/8"], lambda port: f"http://localhost:{port}/x", answer)
+    assert len(hits) == 1 and str(response.ip_address) == "127.0.0.1"
+    assert response.status == 200 and response.body == b"ok"
+    assert response.headers.get("Content-Disposition") == b"attachment; filename=" + gbk
+    assert response.headers.getlist("Set-Cookie") == [b"a=1", b"b=2"]

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import scrapy
 from sqlalchemy import select
 
+from spiders import aiohttp_download
 from spiders.failures import http_code, request_failure, staged
 from spiders.items import ObservationItem, PostItem, ProfileItem
 from spiders.spiders.base import AccountSpider, requests_spent
@@ -113,6 +114,7 @@ class _Run:
 class WechatSpider(AccountSpider):
     name = "wechat"
     platform = "wechat"
+    custom_settings = {"DOWNLOAD_HANDLERS": aiohttp_download.DOWNLOAD_HANDLERS}  # C-parsed HTTP (issue 24)
 
     # ── setup ────────────────────────────────────────────────────────────────
     @property

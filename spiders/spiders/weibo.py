@@ -57,6 +57,7 @@ import scrapy
 from sqlalchemy import and_, func, select
 from twisted.python.failure import Failure
 
+from spiders import aiohttp_download
 from spiders.failures import request_failure, staged
 from spiders.items import CommentItem, ObservationItem, PostItem, ProfileItem
 from spiders.spiders.base import AccountSpider
@@ -139,6 +140,7 @@ class _Run:
 class WeiboSpider(AccountSpider):
     name = "weibo"
     platform = "weibo"
+    custom_settings = {"DOWNLOAD_HANDLERS": aiohttp_download.DOWNLOAD_HANDLERS}  # C-parsed HTTP (issue 24)
 
     # ── setup ───────────────────────────────────────────────────────────────
     @property
