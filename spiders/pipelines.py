@@ -10,8 +10,9 @@ dropped, over-long text cut and noted), so PostgreSQL stores what SQLite stores;
 still fails is recorded as that account's failed observation (``storage_write_failed``), which
 the operator is alerted about, never a silent gap.
 
-The writes happen on the crawl's writer thread (``spiders.writer``), off the event loop:
-accounts are committed in batches (one transaction for up to ``BATCH`` accounts, or whatever
+The writes happen in the crawl's writer (``spiders.writer``: a process beside the crawl by
+default, which builds its own copy of this pipeline from ``attach``'s spec and is handed
+each complete account), off the event loop: accounts are committed in batches (one transaction for up to ``BATCH`` accounts, or whatever
 is waiting when the queue runs dry); a batch that fails is written again account by account,
 so one bad row costs only its own account.
 """
@@ -61,9 +62,12 @@ class StoragePipeline:
         run_id = s.get("MONITOR_RUN_ID")
         pipeline = cls(s.get("MONITOR_DATABASE_URL"), int(run_id) if run_id else None)
         pipeline.writer = writer_for(crawler)
+        pipeline.writer.attach(pipeline, (cls, (pipeline.database_url, pipeline.run_id)))
         return pipeline
 
     def open_spider(self, spider=None):
+        if self.writer.mode == "process":
+            return  # the writer process's copy of this pipeline writes
         self.engine = make_engine(self.database_url)
         self.writer.on_idle(self._commit_batch)
 
@@ -73,6 +77,8 @@ class StoragePipeline:
         self._posts.clear()
         self._profiles.clear()
         self._app_checks.clear()
+        for key, n in (self.writer.close_sink(self) or {}).items():  # the writer process's counts
+            self.counts[key] += n
         self.writer.flush()
         if self.engine is not None:
             self.engine.dispose()

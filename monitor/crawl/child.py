@@ -88,7 +88,10 @@ def main(argv: list[str]) -> int:
         process.crawl(name)
     process.start()
     failed = any(getattr(c.spider, "fatal_error", None) for c in process.crawlers if c.spider)
-    return 1 if failed else 0
+    from spiders.writer_process import failure
+
+    # A writer process that died lost rows: the crawl failed even if every spider finished.
+    return 1 if failed or failure() else 0
 
 
 if __name__ == "__main__":

@@ -52,6 +52,30 @@ def rss_mb(pid: int) -> float:
         return 0.0
 
 
+def crawl_rss_mb(pid: int) -> float:
+    """Resident memory of the crawl child and its writer process (spiders.writer_process),
+    which holds the child's queued records and rows. Browsers in the child's group stay out,
+    as before: the limit is sized for the crawl's Python processes."""
+    return rss_mb(pid) + sum(rss_mb(c) for c in _writer_children(pid))
+
+
+def _writer_children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as fh:
+            children = [int(c) for c in fh.read().split()]
+    except (OSError, ValueError):
+        return []
+    out = []
+    for c in children:
+        try:
+            with open(f"/proc/{c}/cmdline", "rb") as fh:
+                if b"spiders.writer_process" in fh.read():
+                    out.append(c)
+        except OSError:
+            pass
+    return out
+
+
 def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = None,
               account_ids: list[int] | None = None, timeout: float | None = None,
               log_path: Path | None = None, extra: dict | None = None,
@@ -91,7 +115,7 @@ def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = N
                 break
             except subprocess.TimeoutExpired:
                 pass
-            peak = max(peak, rss_mb(proc.pid))
+            peak = max(peak, crawl_rss_mb(proc.pid))
             if on_tick is not None and time.monotonic() - last_tick >= 1.0:
                 last_tick = time.monotonic()
                 on_tick()
