@@ -68,10 +68,12 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def bench_crawl(n: int, workdir: Path, nights: int = 2, writer_thread: bool = True) -> dict:
+def bench_crawl(n: int, workdir: Path, nights: int = 2, writer: str = "process") -> dict:
     """Crawl n scale accounts for `nights` nights; requests/account, accounts/s and the crawl
-    child's CPU seconds. ``writer_thread`` False writes WARC records and rows on the event
-    loop, as the crawl did before the writer thread (spiders/writer.py)."""
+    child's CPU seconds. ``writer`` is where WARC records and rows are written
+    (spiders/writer.py): "process" (a writer process beside the crawl), "thread", "inline" (on
+    the event loop). The CPU seconds include the writer process's: the crawl child waits for
+    it at close, so RUSAGE_CHILDREN here counts it with the child."""
     from monitor.crawl import run_crawl
 
     scenario = ScaleScenario(n, T, seed=11)
@@ -81,7 +83,7 @@ def bench_crawl(n: int, workdir: Path, nights: int = 2, writer_thread: bool = Tr
         # Throughput measures our own overhead: lift the sandbox's Weibo 418 rate limit
         # (politeness is measured separately, as requests per account).
         world.state["weibo"].rate_limit = 10**9
-        db = workdir / f"crawl{n}-{int(writer_thread)}.db"
+        db = workdir / f"crawl{n}-{writer}.db"
         app = App(_settings(workdir, f"sqlite:///{db}", srv.url))
         app.init_db()
         _import_registry(app, write_scale_registry(workdir / f"scale{n}.csv", scenario, srv.url))
@@ -90,7 +92,7 @@ def bench_crawl(n: int, workdir: Path, nights: int = 2, writer_thread: bool = Tr
             world.clear_log()
             t0, cpu0 = time.perf_counter(), _children_cpu()
             result = run_crawl(app, night, ["weibo", "wechat"], run_id=None,
-                               extra={"MONITOR_WRITER_THREAD": writer_thread})
+                               extra={"MONITOR_WRITER": writer})
             elapsed, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
             per = world.per_account()
             label = "first" if night_index == 0 else "steady"
@@ -270,11 +272,12 @@ def main() -> int:
         work = Path(tmp)
         if "crawl" in want:
             for n in sizes:
-                # Before and after, side by side: rows and WARC records written on the event
-                # loop (inline), then on the writer thread; each against the raw client.
-                before = bench_crawl(n, work, nights=1, writer_thread=False)
-                r = bench_crawl(n, work)
-                for label, run in (("inline_writes", before), ("writer_thread", r)):
+                # Side by side: rows and WARC records written on the event loop (inline), on a
+                # writer thread, in the writer process (the default); each against the raw client.
+                runs = {"inline_writes": bench_crawl(n, work, nights=1, writer="inline"),
+                        "writer_thread": bench_crawl(n, work, nights=1, writer="thread")}
+                r = runs["writer_process"] = bench_crawl(n, work, writer="process")
+                for label, run in runs.items():
                     first = run["first"]
                     rps = first["requests"] / first["seconds"]
                     emit(f"crawl_cpu_per_1000_requests_{label}_{n}", round(first["cpu_seconds"] * 1000 / first["requests"], 2),

@@ -3,9 +3,10 @@ rows written by a second Python process beside the crawl child, on the other cor
 of by a thread that shares the crawl's GIL.
 
 Crawl side (``ProcessWriter``): the loop pickles each job — a sink's method name and its
-plain arguments (an exchange's captured bytes, an account's items) — into a bounded queue;
-a sender thread writes the frames into a pipe. A full queue blocks the loop: a slow disk or
-database back-pressures the crawl. Sinks are objects the writer builds from a picklable
+plain arguments (an exchange's captured bytes, an account's items) — and writes the frame
+into a pipe (1 MiB where the kernel allows). A full pipe blocks the loop: a slow disk or
+database back-pressures the crawl. No sender thread: handing each frame to one would cost a
+GIL hand-over per frame, while writing into a pipe with room is one system call. Sinks are objects the writer builds from a picklable
 spec (class and arguments, the configured secrets among them: they travel in the pipe,
 never in a file or argv); the crawl side only holds their keys.
 
@@ -26,7 +27,6 @@ import itertools
 import logging
 import os
 import pickle
-import queue
 import signal
 import subprocess
 import sys
@@ -38,7 +38,6 @@ from spiders import writer as W
 
 log = logging.getLogger(__name__)
 
-QUEUE_FRAMES = 256  # jobs waiting on the crawl side before the loop blocks
 PIPE_BYTES = 1 << 20  # asked of the kernel (F_SETPIPE_SZ); the default 64 KiB holds one article page
 REPLY_TIMEOUT = 600.0  # a flush waits this long for a live writer (a database lock, a slow disk)
 PR_SET_PDEATHSIG = 1
@@ -88,7 +87,7 @@ class ProcessWriter:
         os.close(rep_w)
         self._out = Connection(cmd_w, readable=False)
         self._in = Connection(rep_r, writable=False)
-        self._queue: queue.Queue = queue.Queue(QUEUE_FRAMES)
+        self._send_lock = threading.Lock()
         self._tokens = itertools.count(1)
         self._asks = itertools.count(1)
         self._replies: dict[int, Any] = {}
@@ -99,7 +98,6 @@ class ProcessWriter:
         self.stopped = False
         self._stopping = False
         self._send(("hello", list(secrets), log_level))
-        threading.Thread(target=self._sender, name="writer-sender", daemon=True).start()
         threading.Thread(target=self._reader, name="writer-reader", daemon=True).start()
         W._asker = self.ask
 
@@ -112,7 +110,12 @@ class ProcessWriter:
     def put(self, message: tuple) -> None:
         if self.failed:
             return  # nothing reaches the database any more; the crawl is being stopped
-        self._queue.put(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
+        frame = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        try:
+            with self._send_lock:
+                self._out.send_bytes(frame)
+        except OSError as exc:
+            self._died(f"writer process gone ({exc.__class__.__name__}: {exc})")
 
     def token(self) -> int:
         return next(self._tokens)
@@ -146,7 +149,10 @@ class ProcessWriter:
         self.request(("barrier",))
         self._stopping = True
         self.put(("stop",))
-        self._queue.put(None)  # the sender's end
+        try:
+            self._out.close()
+        except OSError:
+            pass
         try:
             rc = self.proc.wait(REPLY_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -157,24 +163,8 @@ class ProcessWriter:
             self._died(f"writer process exited with code {rc}")
 
     # ── threads ────────────────────────────────────────────────────────────
-    def _send(self, message: tuple) -> None:
+    def _send(self, message: tuple) -> None:  # before the reader runs
         self._out.send_bytes(pickle.dumps(message, pickle.HIGHEST_PROTOCOL))
-
-    def _sender(self) -> None:
-        while True:
-            frame = self._queue.get()
-            if frame is None:
-                break
-            if self.failed:
-                continue  # drained, so a loop blocked on a full queue goes on to stop
-            try:
-                self._out.send_bytes(frame)
-            except OSError as exc:
-                self._died(f"writer process gone ({exc.__class__.__name__}: {exc})")
-        try:
-            self._out.close()
-        except OSError:
-            pass
 
     def _reader(self) -> None:
         while True:
