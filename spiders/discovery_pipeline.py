@@ -39,7 +39,7 @@ class DiscoveryPipeline:
 
     def process_item(self, item, spider=None):
         if isinstance(item, DiscoverySearchItem):
-            # capture_ref is the WARC writer's PendingRef in a real crawl: its string, or every
+            # capture_ref is the WARC writer's placeholder in a real crawl: its string, or every
             # unit's row failed to bind and the whole pass read as 未能核验.
             values = {k: resolved(v) for k, v in dataclasses.asdict(item).items()}
             try:

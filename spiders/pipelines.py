@@ -37,7 +37,7 @@ from storage.texts import text_sha
 
 log = logging.getLogger(__name__)
 
-BATCH = 64  # accounts per transaction on the writer thread
+BATCH = 64  # accounts per transaction in the writer
 
 _POST_UPDATABLE = ("published_at", "kind", "pinned", "url", "time_source", "state", "details", "last_seen_at")
 # Columns that come from the body: kept as stored when tonight's body is weaker than it.
@@ -95,7 +95,7 @@ class StoragePipeline:
         return item
 
     def _hand_over(self, obs: ObservationItem) -> None:
-        """The account is complete: gather its rows and give them to the writer thread."""
+        """The account is complete: gather its rows and give them to the writer."""
         posts = self._posts.pop(obs.account_id, []) + list(obs.posts)
         profile = obs.profile or self._profiles.pop(obs.account_id, None)
         self._profiles.pop(obs.account_id, None)
