@@ -88,6 +88,7 @@ class ProcessWriter:
         self._out = Connection(cmd_w, readable=False)
         self._in = Connection(rep_r, writable=False)
         self._send_lock = threading.Lock()
+        self._death_lock = threading.Lock()
         self._tokens = itertools.count(1)
         self._asks = itertools.count(1)
         self._replies: dict[int, Any] = {}
@@ -115,7 +116,7 @@ class ProcessWriter:
             with self._send_lock:
                 self._out.send_bytes(frame)
         except OSError as exc:
-            self._died(f"writer process gone ({exc.__class__.__name__}: {exc})")
+            self._gone(f"{exc.__class__.__name__} writing to it")
 
     def token(self) -> int:
         return next(self._tokens)
@@ -177,16 +178,21 @@ class ProcessWriter:
             if event is not None:
                 event.set()
         if not self._stopping:
-            try:
-                rc = self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                rc = None
-            self._died(f"writer process died (exit code {rc})")
+            self._gone("its pipe closed")
+
+    def _gone(self, how: str) -> None:
+        try:
+            rc = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            rc = None
+        what = f"killed by signal {-rc}" if rc is not None and rc < 0 else f"exit code {rc}"
+        self._died(f"writer process died ({what}; {how})")
 
     def _died(self, why: str) -> None:
-        if self.failed:
-            return
-        self.failed = why
+        with self._death_lock:  # the reader and a failed write may both notice
+            if self.failed:
+                return
+            self.failed = why
         log.critical("%s: WARC records and database rows after this point are lost; stopping the crawl "
                      "(its unwritten accounts are 未能核验)", why)
         for event in list(self._waiting.values()):
