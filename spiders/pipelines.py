@@ -24,7 +24,7 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, literal_column, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -135,18 +135,19 @@ class StoragePipeline:
         self._count(obs, posts, profile, app_checks)
 
     def _apply(self, s, obs: ObservationItem, posts, profile, app_checks) -> None:
-        s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, _observation_values(obs))))
+        insert_rows(s, Observation.__table__, [_observation_row(self.run_id, obs)])
         if posts:
             upsert_posts(s, posts, obs.observed_at)
         if obs.comments:
             upsert_comments(s, obs.account_id, obs.comments, obs.observed_at)
         if profile is not None:
             apply_profile(s, profile)
-        s.add_all(AppCheck(run_id=self.run_id, **fit_with_note(AppCheck.__table__, _values(c)))
-                  for c in app_checks)
+        if app_checks:
+            insert_rows(s, AppCheck.__table__, [{"run_id": self.run_id, **fit_with_note(AppCheck.__table__, _values(c))}
+                                                for c in app_checks])
         seen = obs.seen_post_ids
         if obs.outcome == "ok" and seen is not None and obs.covered_from is not None:
-            mark_gone(s, obs.account_id, set(seen), obs.covered_from, obs.observed_at)
+            mark_gone(s, obs.account_id, seen, obs.covered_from, obs.observed_at)
 
     def _count(self, obs: ObservationItem, posts, profile, app_checks) -> None:
         self.counts[f"observations_{obs.outcome}"] += 1
@@ -166,7 +167,7 @@ class StoragePipeline:
                       details={"write_failed": values["outcome"]})
         try:
             with session_scope(self.engine) as s:
-                s.add(Observation(run_id=self.run_id, **fit_with_note(Observation.__table__, failed)))
+                insert_rows(s, Observation.__table__, [{"run_id": self.run_id, **fit_with_note(Observation.__table__, failed)}])
         except SQLAlchemyError:
             log.exception("account %s: recording the write failure failed too", values["account_id"])
         self.counts[f"observations_{failed['outcome']}"] += 1
@@ -191,6 +192,36 @@ def _observation_values(obs: ObservationItem) -> dict[str, Any]:
     return values
 
 
+def _observation_row(run_id: int | None, obs: ObservationItem) -> dict[str, Any]:
+    return {"run_id": run_id, **fit_with_note(Observation.__table__, _observation_values(obs))}
+
+
+# The writes below are Core statements built once and run on the session's connection: the
+# ORM's unit of work (identity map, flush, per-object history) cost several times the SQL,
+# and a statement object reused keeps its cache key, so it is compiled once per dialect.
+
+@lru_cache(maxsize=None)
+def _plain_insert(table: Table):
+    return table.insert()
+
+
+def insert_rows(session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """New rows (all with the same keys) in one executemany."""
+    _connection(session).execute(_plain_insert(table), rows)
+
+
+def _connection(session):
+    """The session's connection, once what the session holds is written (as its own execute
+    would autoflush: a caller may have added the account the rows belong to)."""
+    if session.autoflush:
+        session.flush()
+    return session.connection()
+
+
+def _dialect(session) -> str:
+    return session.get_bind().dialect.name
+
+
 def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
     # One post id may appear twice in one crawl (pinned and in the timeline): keep the last.
     rows: dict[tuple[int, str], dict[str, Any]] = {}
@@ -199,24 +230,33 @@ def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
         if values["text"] and len(values["text"]) > TEXT_LIMIT:
             cut = {**(values["details"].get(CUT_KEY) or {}), "text": len(values["text"])}
             values.update(text=values["text"][:TEXT_LIMIT], details={**values["details"], CUT_KEY: cut})
-        row = fit_with_note(Post.__table__, values)
+        row = fit_with_note(_POSTS, values)
         row.update(first_seen_at=seen_at, last_seen_at=seen_at, gone_at=None,
                    text_sha=text_sha(row["title"], row["text"]))
-        prev = rows.get((p.account_id, p.platform_post_id))
+        key = (p.account_id, p.platform_post_id)
+        prev = rows.get(key)
         if prev is not None:
             row["pinned"] = row["pinned"] or prev["pinned"]
-        rows[(p.account_id, p.platform_post_id)] = row
+        rows[key] = row
     # Rows in a stable key order: the statement is then compiled once and cached, and the
     # driver gets one executemany (a multi-VALUES statement per batch would be recompiled
     # for every different row count).
-    session.execute(_upsert_statement(session.get_bind().dialect.name), list(rows.values()))
+    _connection(session).execute(_upsert_statement(_dialect(session)), list(rows.values()))
+
+
+_POSTS = Post.__table__
+_COMMENTS = Comment.__table__
+_ACCOUNTS = Account.__table__
+
+
+def _insert(dialect: str):
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 @lru_cache(maxsize=4)
 def _upsert_statement(dialect: str):
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(Post)
-    new, old = stmt.excluded, Post.__table__.c
+    stmt = _insert(dialect)(_POSTS)
+    new, old = stmt.excluded, _POSTS.c
     # Constants inline: an IN list would be an "expanding" parameter, which executemany refuses.
     full = lambda col: or_(*(col == literal_column(f"'{v}'") for v in FULL_TEXT_SOURCES))  # noqa: E731
     weaker = or_(and_(full(old.text_source), or_(new.text_source.is_(None), ~full(new.text_source))),
@@ -228,26 +268,35 @@ def _upsert_statement(dialect: str):
     )
 
 
+@lru_cache(maxsize=4)
+def _comment_upsert_statement(dialect: str):
+    stmt = _insert(dialect)(_COMMENTS)
+    return stmt.on_conflict_do_update(
+        index_elements=["post_id", "platform_comment_id"],
+        set_={c: getattr(stmt.excluded, c) for c in ("text", "user_name", "last_seen_at", "capture_ref")})
+
+
+_POST_IDS = select(_POSTS.c.platform_post_id, _POSTS.c.id).where(
+    _POSTS.c.account_id == bindparam("account_id"), _POSTS.c.platform_post_id.in_(bindparam("ppids", expanding=True)))
+
+
 def upsert_comments(session, account_id: int, comments: list[CommentItem], seen_at) -> None:
     """Comments by (post, comment id); a comment seen again keeps its first_seen_at."""
-    ppids = {c.platform_post_id for c in comments}
-    post_ids = dict(session.execute(select(Post.platform_post_id, Post.id).where(
-        Post.account_id == account_id, Post.platform_post_id.in_(ppids))).all())
+    ppids = list({c.platform_post_id for c in comments})
+    post_ids = dict(_connection(session).execute(_POST_IDS, {"account_id": account_id, "ppids": ppids}).all())
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for c in comments:
-        if c.platform_post_id not in post_ids:
+        post_id = post_ids.get(c.platform_post_id)
+        if post_id is None:
             continue
-        row, _ = fit_row(Comment.__table__, {k: v for k, v in _values(c).items() if k != "platform_post_id"})
-        row.update(account_id=account_id, post_id=post_ids[c.platform_post_id], first_seen_at=seen_at, last_seen_at=seen_at)
-        rows[(row["post_id"], c.platform_comment_id)] = row
+        values = _values(c)
+        del values["platform_post_id"]
+        row, _ = fit_row(_COMMENTS, values)
+        row.update(account_id=account_id, post_id=post_id, first_seen_at=seen_at, last_seen_at=seen_at)
+        rows[(post_id, c.platform_comment_id)] = row
     if not rows:
         return
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(Comment)
-    session.execute(stmt.on_conflict_do_update(
-        index_elements=["post_id", "platform_comment_id"],
-        set_={c: getattr(stmt.excluded, c) for c in ("text", "user_name", "last_seen_at", "capture_ref")}),
-        list(rows.values()))
+    _connection(session).execute(_comment_upsert_statement(_dialect(session)), list(rows.values()))
     answer_interaction_tests(session, account_id, [r for r in rows.values() if r["by_account"] and r["parent_comment_id"]])
 
 
@@ -265,35 +314,45 @@ def answer_interaction_tests(session, account_id: int, replies: list[dict[str, A
         test.reply_text, test.reply_source = r["text"], "observed"
 
 
+# Observed profile columns (ProfileItem field → Account column); None never overwrites.
+_PROFILE_COLUMNS = {"name": "observed_name", "verified": "observed_verified", "verified_type": "observed_verified_type",
+                    "verified_reason": "observed_verified_reason", "interaction_closed": "interaction_closed"}
+_PROFILE_STORED = (*_PROFILE_COLUMNS.values(), "profile_facts", "profile_observed_at")
+_PROFILE_READ = select(*(_ACCOUNTS.c[c] for c in _PROFILE_STORED)).where(_ACCOUNTS.c.id == bindparam("account_id"))
+_PROFILE_WRITE = update(_ACCOUNTS).where(_ACCOUNTS.c.id == bindparam("account_id"))
+
+
 def apply_profile(session, p: ProfileItem) -> None:
-    account = session.get(Account, p.account_id)
-    if account is None:
+    conn = _connection(session)
+    stored = conn.execute(_PROFILE_READ, {"account_id": p.account_id}).first()
+    if stored is None:
         return
-    mapping, cut = fit_row(Account.__table__, {
-        "observed_name": p.name, "observed_verified": p.verified, "observed_verified_type": p.verified_type,
-        "observed_verified_reason": p.verified_reason, "interaction_closed": p.interaction_closed})
-    for attr, value in mapping.items():
-        if value is not None:
-            setattr(account, attr, value)
-    if p.facts or cut or CUT_KEY in (account.profile_facts or {}):
-        facts = {**(account.profile_facts or {}), **strip_nul(p.facts or {})}
+    stored = stored._asdict()
+    mapping, cut = fit_row(_ACCOUNTS, {col: getattr(p, attr) for attr, col in _PROFILE_COLUMNS.items()})
+    new = {**stored, **{col: value for col, value in mapping.items() if value is not None}}
+    if p.facts or cut or CUT_KEY in (stored["profile_facts"] or {}):
+        facts = {**(stored["profile_facts"] or {}), **strip_nul(p.facts or {})}
         # What this observation cut; a later full-length value clears the note.
         observed = {k: n for k, n in (facts.get(CUT_KEY) or {}).items() if mapping.get(k) is None}
         facts[CUT_KEY] = {**observed, **cut}
         if not facts[CUT_KEY]:
             facts.pop(CUT_KEY)
-        account.profile_facts = facts
-    account.profile_observed_at = p.observed_at
+        new["profile_facts"] = facts
+    new["profile_observed_at"] = p.observed_at
+    # Written only when something changed, as the ORM did: updated_at says when it last did.
+    if new != stored:
+        conn.execute(_PROFILE_WRITE, {"account_id": p.account_id, **new})
 
 
-def mark_gone(session, account_id: int, seen: set[str], covered_from, observed_at) -> None:
+_MARK_GONE = update(_POSTS).where(
+    _POSTS.c.account_id == bindparam("acc"), _POSTS.c.gone_at.is_(None), _POSTS.c.pinned.is_(False),
+    _POSTS.c.published_at >= bindparam("covered_from", type_=_POSTS.c.published_at.type),
+    _POSTS.c.published_at <= bindparam("observed_at", type_=_POSTS.c.published_at.type),
+    _POSTS.c.platform_post_id.not_in(bindparam("seen", expanding=True))).values(gone_at=bindparam("observed_at"))
+
+
+def mark_gone(session, account_id: int, seen, covered_from, observed_at) -> None:
     """Posts inside the span the crawl saw completely but not seen this time have
     disappeared (deleted or hidden): mark them, never delete them."""
-    rows = session.execute(
-        select(Post.id, Post.platform_post_id).where(
-            Post.account_id == account_id, Post.gone_at.is_(None), Post.pinned.is_(False),
-            Post.published_at >= covered_from, Post.published_at <= observed_at)
-    ).all()
-    gone = [pid for pid, ppid in rows if ppid not in seen]
-    if gone:
-        session.execute(update(Post).where(Post.id.in_(gone)).values(gone_at=observed_at))
+    _connection(session).execute(_MARK_GONE, {"acc": account_id, "seen": list(set(seen)),
+                                              "covered_from": covered_from, "observed_at": observed_at})
