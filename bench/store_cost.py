@@ -6,9 +6,10 @@ Two nights of N accounts written the way the crawl's writer writes them: for eve
 its ObservationItem with posts, comments and profile (shaped like the Weibo and WeChat
 spiders' items, in the scale world's mix: two Weibo accounts to one WeChat account) through
 ``StoragePipeline._apply``, ``BATCH`` accounts to a transaction. The first night every post is
-new; the second night the same posts come again (the upsert path: full bodies kept, comments
-seen again, nothing gone). Prints the writing process's CPU per account and per post (the
-crawl's writer shares the event loop's GIL, so this is the time it takes from fetching).
+new; the second night the same posts come again (the upsert path: comments seen again), but one
+post of each Weibo account is gone and one article of each WeChat account comes only as its
+feed's description (the stored body is kept). Prints the writing process's CPU per account and
+per post (the crawl's writer shares the event loop's GIL: this is time taken from fetching).
 ``--dump`` writes every stored row as JSON lines per backend, to compare two versions' results.
 """
 from __future__ import annotations
@@ -39,9 +40,11 @@ NIGHT = datetime(2026, 11, 24, 18, 0, tzinfo=TZ)
 WEIBO_POSTS, WECHAT_POSTS, COMMENTS_PER_WEIBO = 31, 10, 40  # what the scale world's crawl stores
 
 
-def _weibo(account_id: int, at: datetime) -> ObservationItem:
+def _weibo(account_id: int, at: datetime, again: bool) -> ObservationItem:
     posts = []
     for k in range(WEIBO_POSTS):
+        if again and k == 5:
+            continue  # deleted since: marked gone
         published = at - timedelta(days=40) + timedelta(hours=31 * k, minutes=account_id % 60)
         pid = f"50119449197{account_id:05d}{k:03d}"
         body = f"【天气预警】{published:%m月%d日}，天气预警相关信息发布，请广大市民关注。第{k}条"
@@ -54,10 +57,10 @@ def _weibo(account_id: int, at: datetime) -> ObservationItem:
                      "truncated": False, "comments": {"closed": False, "limited": False, "source": "enable_comment_guide",
                                                       "permission_type": None, "approval_type": None,
                                                       "comment_guide": True, "count": k % 20}}))
-    comments = [CommentItem(platform_post_id=posts[j % WEIBO_POSTS].platform_post_id,
+    comments = [CommentItem(platform_post_id=posts[j % len(posts)].platform_post_id,
                             platform_comment_id=f"5011944919728{account_id:05d}{j:03d}", text="感谢发布，辛苦了",
                             user_id=f"70000{j:05d}", user_name=f"网友{j:04d}", by_account=False,
-                            created_at=posts[j % WEIBO_POSTS].published_at + timedelta(minutes=7 * j),
+                            created_at=posts[j % len(posts)].published_at + timedelta(minutes=7 * j),
                             capture_ref=f"run/weibo-{account_id}.warc.gz#{999_000 + j}")
                 for j in range(COMMENTS_PER_WEIBO)]
     profile = ProfileItem(account_id=account_id, observed_at=at, name=f"规模测试微博{account_id}", verified=True,
@@ -75,14 +78,16 @@ def _weibo(account_id: int, at: datetime) -> ObservationItem:
         seen_post_ids=[p.platform_post_id for p in posts], posts=posts, profile=profile, comments=comments)
 
 
-def _wechat(account_id: int, at: datetime) -> ObservationItem:
+def _wechat(account_id: int, at: datetime, again: bool) -> ObservationItem:
     posts = []
     for k in range(WECHAT_POSTS):
         published = at - timedelta(days=80) + timedelta(days=8 * k, minutes=account_id % 60)
         body = f"【防汛防台】{published:%m月%d日}，防汛防台相关信息发布。" + "各有关单位要切实做好防汛防台各项工作，确保人民群众生命财产安全。" * 30
+        weaker = again and k == 2  # tonight only the feed's description: the stored body stays
         posts.append(PostItem(
             account_id=account_id, platform_post_id=f"MzI{account_id:06d}_2247{k:06d}_1", published_at=published,
-            kind="original", title=body[:24], text=body, text_source="js_content",
+            kind="original", title=body[:24], text=body[:120] if weaker else body,
+            text_source="feed" if weaker else "js_content",
             text_capture=f"run/wechat-{account_id}.warc.gz#{5000 * k}",
             url=f"https://mp.weixin.qq.com/s?__biz=MzI{account_id:06d}&mid=2247{k:06d}&idx=1",
             time_source="article", ad_signals=[],
@@ -105,10 +110,10 @@ def _wechat(account_id: int, at: datetime) -> ObservationItem:
         seen_post_ids=[p.platform_post_id for p in posts], posts=posts, profile=profile)
 
 
-def _accounts(ids: list[int], at: datetime) -> list[tuple]:
+def _accounts(ids: list[int], at: datetime, again: bool) -> list[tuple]:
     out = []
     for i in ids:
-        obs = _weibo(i, at) if i % 3 else _wechat(i, at)
+        obs = _weibo(i, at, again) if i % 3 else _wechat(i, at, again)
         out.append((obs, list(obs.posts), obs.profile, []))  # as StoragePipeline._hand_over hands them
     return out
 
@@ -163,7 +168,7 @@ def measure(backend: str, n: int, workdir: Path, dump: Path | None, batch: int =
                 c.execute(text("SELECT setval('accounts_id_seq', (SELECT max(id) FROM accounts))"))
         pipeline = StoragePipeline(url, run_id)
         for night, at in (("first", NIGHT - timedelta(days=1)), ("second", NIGHT)):
-            accounts = _accounts(list(range(1, n + 1)), at)
+            accounts = _accounts(list(range(1, n + 1)), at, again=night == "second")
             posts = sum(len(a[0].posts) for a in accounts)
             cpu0, wall0 = time.process_time(), time.perf_counter()
             for start in range(0, n, batch):

@@ -24,12 +24,14 @@ from collections import defaultdict
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, literal_column, or_, select, update
+from sqlalchemy import JSON, String, Table, and_, any_, bindparam, case, func, literal_column, null, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.items import TEXT_LIMIT, AppCheckItem, CommentItem, ObservationItem, PostItem, ProfileItem
-from spiders.writer import BackgroundWriter, resolved, writer_for
+from spiders.writer import BackgroundWriter, PendingRef, writer_for
+from storage.bulk import executemany
 from storage.db import make_engine, session_scope
 from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
 from storage.models import FULL_TEXT_SOURCES, Account, AppCheck, Comment, InteractionTest, Observation, Post
@@ -167,7 +169,8 @@ class StoragePipeline:
                       details={"write_failed": values["outcome"]})
         try:
             with session_scope(self.engine) as s:
-                insert_rows(s, Observation.__table__, [{"run_id": self.run_id, **fit_with_note(Observation.__table__, failed)}])
+                insert_rows(s, Observation.__table__,
+                            [{"run_id": self.run_id, **fit_with_note(Observation.__table__, failed)}])
         except SQLAlchemyError:
             log.exception("account %s: recording the write failure failed too", values["account_id"])
         self.counts[f"observations_{failed['outcome']}"] += 1
@@ -182,7 +185,12 @@ def _values(item) -> dict[str, Any]:
     """An item's fields, one level deep (``dataclasses.asdict`` deep-copies every nested value,
     which cost more than the write itself); pending WARC references (``capture_ref``,
     ``text_capture`` …) resolved to their strings."""
-    return {name: resolved(getattr(item, name)) for name in _field_names(type(item))}
+    fields = item.__dict__
+    values = {name: fields[name] for name in _field_names(type(item))}
+    for name, value in values.items():
+        if value.__class__ is PendingRef:
+            values[name] = value.result()
+    return values
 
 
 def _observation_values(obs: ObservationItem) -> dict[str, Any]:
@@ -196,9 +204,9 @@ def _observation_row(run_id: int | None, obs: ObservationItem) -> dict[str, Any]
     return {"run_id": run_id, **fit_with_note(Observation.__table__, _observation_values(obs))}
 
 
-# The writes below are Core statements built once and run on the session's connection: the
-# ORM's unit of work (identity map, flush, per-object history) cost several times the SQL,
-# and a statement object reused keeps its cache key, so it is compiled once per dialect.
+# The writes below are Core statements built once and run on the session's connection (the
+# rows of a table in one executemany, storage.bulk): the ORM's unit of work (identity map,
+# flush, per-object history) cost several times the SQL.
 
 @lru_cache(maxsize=None)
 def _plain_insert(table: Table):
@@ -207,7 +215,7 @@ def _plain_insert(table: Table):
 
 def insert_rows(session, table: Table, rows: list[dict[str, Any]]) -> None:
     """New rows (all with the same keys) in one executemany."""
-    _connection(session).execute(_plain_insert(table), rows)
+    executemany(_connection(session), _plain_insert(table), rows)
 
 
 def _connection(session):
@@ -241,7 +249,7 @@ def upsert_posts(session, posts: list[PostItem], seen_at) -> None:
     # Rows in a stable key order: the statement is then compiled once and cached, and the
     # driver gets one executemany (a multi-VALUES statement per batch would be recompiled
     # for every different row count).
-    _connection(session).execute(_upsert_statement(_dialect(session)), list(rows.values()))
+    executemany(_connection(session), _upsert_statement(_dialect(session)), list(rows.values()))
 
 
 _POSTS = Post.__table__
@@ -264,7 +272,7 @@ def _upsert_statement(dialect: str):
     return stmt.on_conflict_do_update(
         index_elements=["account_id", "platform_post_id"],
         set_={**{c: getattr(new, c) for c in _POST_UPDATABLE},
-              **{c: case((weaker, old[c]), else_=new[c]) for c in _POST_BODY}, "gone_at": None},
+              **{c: case((weaker, old[c]), else_=new[c]) for c in _POST_BODY}, "gone_at": null()},
     )
 
 
@@ -276,14 +284,26 @@ def _comment_upsert_statement(dialect: str):
         set_={c: getattr(stmt.excluded, c) for c in ("text", "user_name", "last_seen_at", "capture_ref")})
 
 
-_POST_IDS = select(_POSTS.c.platform_post_id, _POSTS.c.id).where(
-    _POSTS.c.account_id == bindparam("account_id"), _POSTS.c.platform_post_id.in_(bindparam("ppids", expanding=True)))
+def _among(col, name: str, dialect: str):
+    """``col IN`` a list of strings given as ONE parameter: an expanding IN list is rendered
+    anew on every execution (PostgreSQL's with a cast per element), which cost more than the
+    query."""
+    if dialect == "postgresql":
+        return col == any_(bindparam(name, type_=ARRAY(String)))
+    return col.in_(select(func.json_each(bindparam(name, type_=JSON)).table_valued("value").c.value))
+
+
+@lru_cache(maxsize=4)
+def _post_ids_statement(dialect: str):
+    return select(_POSTS.c.platform_post_id, _POSTS.c.id).where(
+        _POSTS.c.account_id == bindparam("account_id"), _among(_POSTS.c.platform_post_id, "ppids", dialect))
 
 
 def upsert_comments(session, account_id: int, comments: list[CommentItem], seen_at) -> None:
     """Comments by (post, comment id); a comment seen again keeps its first_seen_at."""
     ppids = list({c.platform_post_id for c in comments})
-    post_ids = dict(_connection(session).execute(_POST_IDS, {"account_id": account_id, "ppids": ppids}).all())
+    post_ids = dict(_connection(session).execute(_post_ids_statement(_dialect(session)),
+                                                 {"account_id": account_id, "ppids": ppids}).all())
     rows: dict[tuple[int, str], dict[str, Any]] = {}
     for c in comments:
         post_id = post_ids.get(c.platform_post_id)
@@ -296,7 +316,7 @@ def upsert_comments(session, account_id: int, comments: list[CommentItem], seen_
         rows[(post_id, c.platform_comment_id)] = row
     if not rows:
         return
-    _connection(session).execute(_comment_upsert_statement(_dialect(session)), list(rows.values()))
+    executemany(_connection(session), _comment_upsert_statement(_dialect(session)), list(rows.values()))
     answer_interaction_tests(session, account_id, [r for r in rows.values() if r["by_account"] and r["parent_comment_id"]])
 
 
@@ -344,15 +364,18 @@ def apply_profile(session, p: ProfileItem) -> None:
         conn.execute(_PROFILE_WRITE, {"account_id": p.account_id, **new})
 
 
-_MARK_GONE = update(_POSTS).where(
-    _POSTS.c.account_id == bindparam("acc"), _POSTS.c.gone_at.is_(None), _POSTS.c.pinned.is_(False),
-    _POSTS.c.published_at >= bindparam("covered_from", type_=_POSTS.c.published_at.type),
-    _POSTS.c.published_at <= bindparam("observed_at", type_=_POSTS.c.published_at.type),
-    _POSTS.c.platform_post_id.not_in(bindparam("seen", expanding=True))).values(gone_at=bindparam("observed_at"))
+@lru_cache(maxsize=4)
+def _mark_gone_statement(dialect: str):
+    c = _POSTS.c
+    return update(_POSTS).where(
+        c.account_id == bindparam("acc"), c.gone_at.is_(None), c.pinned.is_(False),
+        c.published_at >= bindparam("covered_from", type_=c.published_at.type),
+        c.published_at <= bindparam("observed_at", type_=c.published_at.type),
+        ~_among(c.platform_post_id, "seen", dialect)).values(gone_at=bindparam("observed_at"))
 
 
 def mark_gone(session, account_id: int, seen, covered_from, observed_at) -> None:
     """Posts inside the span the crawl saw completely but not seen this time have
     disappeared (deleted or hidden): mark them, never delete them."""
-    _connection(session).execute(_MARK_GONE, {"acc": account_id, "seen": list(set(seen)),
-                                              "covered_from": covered_from, "observed_at": observed_at})
+    _connection(session).execute(_mark_gone_statement(_dialect(session)), {
+        "acc": account_id, "seen": list(set(seen)), "covered_from": covered_from, "observed_at": observed_at})

@@ -9,6 +9,7 @@ say so. Both databases then store, and score, the same thing.
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -31,19 +32,15 @@ def strip_nul(value: Any) -> Any:
     return value
 
 
-def _nul_free(value: Any) -> Any:
-    """``strip_nul(value)`` for a row's value, without walking a JSON value that has no NUL:
-    its JSON text says so at C speed (a NUL in any string, key or value, is written \\u0000)."""
-    if isinstance(value, str):
-        return value.replace("\x00", "") if "\x00" in value else value
-    if isinstance(value, (dict, list, tuple)):
-        try:
-            if "\\u0000" not in json.dumps(value):
-                return value if not isinstance(value, tuple) else list(value)
-        except (TypeError, ValueError):
-            pass  # not JSON (the column will say so): walk it
-        return strip_nul(value)
-    return value
+def _json_nul_free(value: Any) -> Any:
+    """``strip_nul`` of a JSON value, without walking one that has no NUL: its JSON text says
+    so at C speed (a NUL in any string, key or value, is written \\u0000)."""
+    try:
+        if "\\u0000" not in json.dumps(value):
+            return value
+    except (TypeError, ValueError):
+        pass  # not JSON (the column will say so): walk it
+    return strip_nul(value)
 
 
 @lru_cache(maxsize=None)
@@ -61,14 +58,26 @@ def fit_row(table: Table, values: dict[str, Any]) -> tuple[dict[str, Any], dict[
     cut: dict[str, int] = {}
     lengths = _lengths(table)
     for name, value in values.items():
-        value = _nul_free(value)
-        if isinstance(value, str):
+        kind = value.__class__
+        # Exact types first: a crawl writes tens of these per post.
+        if kind is str or (kind not in _PLAIN and isinstance(value, str)):
+            if "\x00" in value:
+                value = value.replace("\x00", "")
             limit = lengths.get(name)
-            if limit and len(value) > limit:
+            if limit is not None and len(value) > limit:
                 cut[name] = len(value)
                 value = value[:limit]
+        elif kind is dict or kind is list:
+            if value:
+                value = _json_nul_free(value)
+        elif kind not in _PLAIN:
+            value = strip_nul(value)
         out[name] = value
     return out, cut
+
+
+# Types strip_nul leaves as they are.
+_PLAIN = frozenset({type(None), bool, int, float, datetime, date})
 
 
 def fit_with_note(table: Table, values: dict[str, Any], details: str = "details") -> dict[str, Any]:
