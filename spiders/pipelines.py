@@ -21,16 +21,17 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import defaultdict
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, String, Table, and_, any_, bindparam, case, func, literal_column, null, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import SQLAlchemyError
 
 from spiders.items import TEXT_LIMIT, AppCheckItem, CommentItem, ObservationItem, PostItem, ProfileItem
-from spiders.writer import BackgroundWriter, PendingRef, writer_for
+from spiders.writer import BackgroundWriter, resolved, writer_for
 from storage.bulk import executemany
 from storage.db import make_engine, session_scope
 from storage.fit import CUT_KEY, WRITE_FAILED, fit_row, fit_with_note, strip_nul
@@ -188,9 +189,13 @@ def _values(item) -> dict[str, Any]:
     fields = item.__dict__
     values = {name: fields[name] for name in _field_names(type(item))}
     for name, value in values.items():
-        if value.__class__ is PendingRef:
-            values[name] = value.result()
+        if value.__class__ not in _NOT_REFS:
+            values[name] = resolved(value)
     return values
+
+
+# Field types that are never a pending reference (most of an item's fields): not asked.
+_NOT_REFS = frozenset({str, int, bool, float, type(None), dict, list, datetime})
 
 
 def _observation_values(obs: ObservationItem) -> dict[str, Any]:
