@@ -31,6 +31,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from multiprocessing.connection import Connection
 from typing import Any, Callable
 
@@ -96,6 +97,7 @@ class ProcessWriter:
         self._keys = itertools.count(1)
         self._handles: list[ProcessHandle] = []
         self.failed: str | None = None
+        self.blocked = 0.0  # seconds the crawl spent handing frames over (a full pipe: the writer lags)
         self.stopped = False
         self._stopping = False
         self._send(("hello", list(secrets), log_level))
@@ -114,7 +116,9 @@ class ProcessWriter:
         frame = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         try:
             with self._send_lock:
+                t0 = time.perf_counter()
                 self._out.send_bytes(frame)
+                self.blocked += time.perf_counter() - t0
         except OSError as exc:
             self._gone(f"{exc.__class__.__name__} writing to it")
 
@@ -160,6 +164,7 @@ class ProcessWriter:
             self.proc.kill()
             rc = self.proc.wait()
         self.stopped = True
+        log.info("writer process: the crawl spent %.1f s handing it work (waiting on a full pipe)", self.blocked)
         if rc != 0 and not self.failed:
             self._died(f"writer process exited with code {rc}")
 
