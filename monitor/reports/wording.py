@@ -90,6 +90,7 @@ REASONS: dict[str, str] = {
     "http_4xx": "返回错误页面",
     "http_5xx": "服务器出错",
     "check_error": "检查程序出错",
+    "writer_failed": "采集结果写入进程异常退出，未写入的结果不作判定",
     "browser_error": "浏览器打开失败",
     "short_body": "返回内容不完整",
     "refused_by_policy": "出站策略拒绝访问该地址（非公网地址）",
