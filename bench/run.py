@@ -273,7 +273,7 @@ def main() -> int:
         if "crawl" in want:
             for n in sizes:
                 # Side by side: rows and WARC records written on the event loop (inline), on a
-                # writer thread, in the writer process (the default); each against the raw client.
+                # writer thread (the default), in a writer process; each against the raw client.
                 runs = {"inline_writes": bench_crawl(n, work, nights=1, writer="inline"),
                         "writer_thread": bench_crawl(n, work, nights=1, writer="thread")}
                 r = runs["writer_process"] = bench_crawl(n, work, writer="process")

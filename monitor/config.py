@@ -156,6 +156,10 @@ class Crawl(_Section):
     check_weeks: int = 5
     child_timeout: float = 3 * 3600.0
     child_memory_mb: int = 2048
+    # Where WARC records and rows are written (spiders/writer.py): a thread in the crawl
+    # child, a writer process beside it (another core; measured no faster on a loaded 2-core
+    # machine, README "Benchmarks"), or inline on the event loop.
+    writer: Literal["thread", "process", "inline"] = "thread"
     redis_url: str = ""
     # Distributed mode (only used when redis_url is set): see README "Scale-out".
     redis_prefix: str = "monitor"         # all Redis keys start with it (one per deployment)

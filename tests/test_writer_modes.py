@@ -88,7 +88,7 @@ def test_rows_and_records_are_the_same_whichever_way_the_writes_run(sandbox, dem
 
 def test_a_writer_process_killed_mid_night_fails_the_crawl_and_its_accounts_are_unverifiable(
         sandbox, demo_registry, sqlite_url, tmp_path):
-    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "timeout": 5})
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "timeout": 5, "writer": "process"})
     _import(app, demo_registry)
     # An app download that never answers keeps the crawl part-way while the writer is killed.
     add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
@@ -134,7 +134,7 @@ def test_a_writer_process_killed_mid_night_fails_the_crawl_and_its_accounts_are_
 
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_no_writer_process_outlives_a_killed_crawl(how, sandbox, demo_registry, sqlite_url, tmp_path):
-    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "timeout": 5})
+    app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "timeout": 5, "writer": "process"})
     _import(app, demo_registry)
     add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
     with app.session() as s:
