@@ -86,11 +86,16 @@ def _visible(s, viewer: Viewer, order_id: int) -> RectificationOrder:
 def _page(request: Request, viewer: Viewer, order_id: int, error: str | None = None, notice: str | None = None,
           status: int = 200):
     app = request.app.state.monitor
+    jobs = request.app.state.recheck_jobs
+    # The re-check's state is read before the order: a re-check that ends in between is then
+    # still shown as running (the page refreshes), never as done with the order it changed
+    # read before it did.
+    with app.session() as s:
+        account_id = _visible(s, viewer, order_id).account_id
+    running, last = jobs.running(account_id), jobs.last(account_id)
     with app.session() as s:
         o = _visible(s, viewer, order_id)
         state = effective_state(o, _now(request).date())
-    jobs = request.app.state.recheck_jobs
-    running, last = jobs.running(o.account_id), jobs.last(o.account_id)
     if error is None and last is not None and last.error and not running:
         error = last.error
     return render(request, "order.html", status_code=status, o=o, state=state, order_state_zh=ORDER_STATE_ZH,
