@@ -5,21 +5,18 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import threading
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from monitor.crawl.night import crawl_time_limit
 from monitor.cycle import run_cycle
 from monitor.reports.wording import reason_code
-from monitor.registry import UrlBases, read_registry, upsert_accounts
-from monitor.sandbox.platforms.apps import add_route
 from monitor.scoring import score_json
 from storage.models import Account, AppCheck, Observation
 from tests.fixtures.core import T, make_app
+from tests.fixtures.hanging import import_with_hanging_app, killed_part_way
 
 
 def _crawl_children() -> list[int]:
@@ -42,35 +39,10 @@ def _crawl_children() -> list[int]:
 def test_a_child_killed_mid_night_leaves_the_rest_unverifiable_with_a_reason(sandbox, demo_registry, sqlite_url,
                                                                             tmp_path):
     app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0})
-    parsed = read_registry(demo_registry, UrlBases.from_settings(app.settings))
-    add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
-    with app.session() as s:
-        upsert_accounts(s, parsed.records)
-        s.add(Account(name="挂起应用", platform="app", host_unit="测试单位", platform_id="cn.gov.sandbox.hang",
-                      download_url=f"{sandbox.url}/apps/download/hang.apk", store_ids={}))
-
-    killed = threading.Event()
-
-    def kill_when_part_way():
-        # Once the child is stuck on the hanging download and has stored something else,
-        # kill it as the OOM killer would (SIGKILL, no chance to clean up).
-        while not killed.is_set():
-            with app.session() as s:
-                stored = s.scalar(select(func.count()).select_from(Observation))
-            children = _crawl_children()
-            if sandbox.world.state.get("apps_hung") and stored and children:
-                for pid in children:
-                    os.kill(pid, signal.SIGKILL)
-                killed.set()
-            killed.wait(0.2)
-
-    killer = threading.Thread(target=kill_when_part_way, daemon=True)
-    killer.start()
-    try:
+    import_with_hanging_app(app, sandbox, demo_registry)
+    # Killed as the OOM killer would (SIGKILL, no chance to clean up).
+    with killed_part_way(app, sandbox, _crawl_children):
         result = run_cycle(app, T, ["crawl", "detect", "score", "alert"], progress=False)
-    finally:
-        killed.set()
-        killer.join()
     crawl = result.stages[0]
     assert result.outcome == "ok" and [s.name for s in result.stages] == ["crawl", "detect", "score", "alert"]
     assert "SIGKILL" in crawl.message and "not reached" in crawl.message
@@ -104,12 +76,7 @@ def test_a_crawl_still_running_when_its_window_closes_is_stopped_and_the_rest_is
     at = T - timedelta(seconds=3)  # 01:59:57, three seconds before the window below closes
     app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0},
                    schedule={"window": "00:30-02:00"})
-    parsed = read_registry(demo_registry, UrlBases.from_settings(app.settings))
-    add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
-    with app.session() as s:
-        upsert_accounts(s, parsed.records)
-        s.add(Account(name="挂起应用", platform="app", host_unit="测试单位", platform_id="cn.gov.sandbox.hang",
-                      download_url=f"{sandbox.url}/apps/download/hang.apk", store_ids={}))
+    import_with_hanging_app(app, sandbox, demo_registry)
     assert crawl_time_limit(app, at) == (3.0, "00:30-02:00")
 
     result = run_cycle(app, at, ["crawl", "detect", "score"], progress=False)

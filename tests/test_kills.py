@@ -4,7 +4,6 @@ how to resume, an alert in flight at a kill is neither lost nor sent twice, and
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import threading

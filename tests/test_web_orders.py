@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
-
 from storage.models import Account, Finding
 from tests.fixtures.cli_env import wait_for
 from tests.fixtures.core import T

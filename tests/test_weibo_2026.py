@@ -4,8 +4,6 @@ posts", page cursors are followed, page 1 alone is a partial but true observatio
 limits end as 未能核验 without hammering."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 from sqlalchemy import select
 

@@ -12,17 +12,17 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from monitor.crawl import run_crawl
 from monitor.cycle import run_cycle
 from monitor.evidence.warc_records import read_ref
 from monitor.registry import UrlBases, read_registry, upsert_accounts
-from monitor.sandbox.platforms.apps import add_route
 from monitor.scoring import score_json
 from storage.models import Account, Observation, Post
 from tests.fixtures.cli_env import wait_for
 from tests.fixtures.core import T, make_app
+from tests.fixtures.hanging import import_with_hanging_app, killed_part_way
 
 
 def _import(app, registry_path) -> None:
@@ -89,32 +89,10 @@ def test_rows_and_records_are_the_same_whichever_way_the_writes_run(sandbox, dem
 def test_a_writer_process_killed_mid_night_fails_the_crawl_and_its_accounts_are_unverifiable(
         sandbox, demo_registry, sqlite_url, tmp_path):
     app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "timeout": 5, "writer": "process"})
-    _import(app, demo_registry)
     # An app download that never answers keeps the crawl part-way while the writer is killed.
-    add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
-    with app.session() as s:
-        s.add(Account(name="挂起应用", platform="app", host_unit="测试单位", platform_id="cn.gov.sandbox.hang",
-                      download_url=f"{sandbox.url}/apps/download/hang.apk", store_ids={}))
-    killed = threading.Event()
-
-    def kill_writer_part_way():
-        while not killed.is_set():
-            with app.session() as s:
-                stored = s.scalar(select(func.count()).select_from(Observation))
-            writers = _writer_processes()
-            if sandbox.world.state.get("apps_hung") and stored and writers:
-                for pid in writers:
-                    os.kill(pid, signal.SIGKILL)
-                killed.set()
-            killed.wait(0.2)
-
-    killer = threading.Thread(target=kill_writer_part_way, daemon=True)
-    killer.start()
-    try:
+    import_with_hanging_app(app, sandbox, demo_registry)
+    with killed_part_way(app, sandbox, _writer_processes):
         result = run_cycle(app, T, ["crawl", "detect", "score", "alert"], progress=False)
-    finally:
-        killed.set()
-        killer.join()
     crawl = result.stages[0]
     assert "exited with code 1" in crawl.message and "not reached" in crawl.message, crawl.message
     logs = "".join(p.read_text(encoding="utf-8") for p in Path(app.settings.warc_dir).parent.glob("logs/crawl-*.log"))
@@ -135,11 +113,7 @@ def test_a_writer_process_killed_mid_night_fails_the_crawl_and_its_accounts_are_
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
 def test_no_writer_process_outlives_a_killed_crawl(how, sandbox, demo_registry, sqlite_url, tmp_path):
     app = make_app(sqlite_url, tmp_path, **sandbox.config_overrides(), crawl={"delay": 0, "timeout": 5, "writer": "process"})
-    _import(app, demo_registry)
-    add_route(sandbox.world, "/apps/download/hang.apk", {"serve": "hang"})
-    with app.session() as s:
-        s.add(Account(name="挂起应用", platform="app", host_unit="测试单位", platform_id="cn.gov.sandbox.hang",
-                      download_url=f"{sandbox.url}/apps/download/hang.apk", store_ids={}))
+    import_with_hanging_app(app, sandbox, demo_registry)
     done: list = []
     crawl = threading.Thread(target=lambda: done.append(run_crawl(app, T, ["apps"])), daemon=True)
     crawl.start()

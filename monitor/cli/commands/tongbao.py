@@ -39,7 +39,6 @@ def register(app: typer.Typer) -> None:
         rectification order per account, due DEADLINE-DAYS after the issue date."""
         from monitor.orders import IssueError, issue_tongbao
         from monitor.reports.period import PeriodError, parse_period
-        from monitor.reports.wording import fmt_date
         from monitor.review import _reviewer
         from monitor.rules import load_ruleset
 
