@@ -16,25 +16,22 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import create_engine, select, text  # noqa: E402
+from sqlalchemy import select, text  # noqa: E402
 
 from spiders.items import CommentItem, ObservationItem, PostItem, ProfileItem  # noqa: E402
 from spiders.pipelines import BATCH, StoragePipeline  # noqa: E402
 from storage.db import make_engine, session_scope, upgrade_to_head  # noqa: E402
 from storage.models import Account, Base, Run  # noqa: E402
 
-PG_ADMIN = os.environ.get("MONITOR_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 TZ = timezone(timedelta(hours=8))
 NIGHT = datetime(2026, 11, 24, 18, 0, tzinfo=TZ)
 WEIBO_POSTS, WECHAT_POSTS, COMMENTS_PER_WEIBO = 31, 10, 40  # what the scale world's crawl stores
@@ -118,26 +115,16 @@ def _accounts(ids: list[int], at: datetime, again: bool) -> list[tuple]:
     return out
 
 
-def _create(backend: str, workdir: Path) -> tuple[str, str | None]:
+def _create(backend: str, workdir: Path):
+    """The database URL and how to drop it afterwards (None for the SQLite file)."""
     if backend == "sqlite":
-        url = f"sqlite:///{workdir / 'store.db'}"
-        upgrade_to_head(url)
-        return url, None
-    name = f"bench_store_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+        url, drop = f"sqlite:///{workdir / 'store.db'}", None
+    else:
+        from run import _pg_database  # bench/run.py's throwaway PostgreSQL database
+
+        url, drop = _pg_database()
     upgrade_to_head(url)
-    return url, name
-
-
-def _drop(name: str) -> None:
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    return url, drop
 
 
 def _dump(engine, path: Path) -> None:
@@ -153,7 +140,7 @@ def _dump(engine, path: Path) -> None:
 
 
 def measure(backend: str, n: int, workdir: Path, dump: Path | None, batch: int = BATCH) -> None:
-    url, name = _create(backend, workdir)
+    url, drop = _create(backend, workdir)
     engine = make_engine(url)
     try:
         with session_scope(engine) as s:
@@ -185,8 +172,8 @@ def measure(backend: str, n: int, workdir: Path, dump: Path | None, batch: int =
             _dump(engine, dump / f"{backend}.jsonl")
     finally:
         engine.dispose()
-        if name:
-            _drop(name)
+        if drop is not None:
+            drop()
 
 
 def main() -> int:
