@@ -66,15 +66,12 @@ class CrawlStage(Stage):
         # Plan the night inside its window first: verdicts for every account that fits,
         # deferred history after; the plan is kept on this Run, the left-out are 未能核验.
         plan = plan_tonight(ctx.app, ctx.at, crawled)
-        # The crawl starts accounts in the plan's order, so a night that runs short (a slow
-        # site, estimates off) loses the least urgent accounts, not pending veto checks.
-        extra = {"MONITOR_PLAN": plan.spider_plan(), "MONITOR_ORDER": plan.order}
+        extra = {"MONITOR_PLAN": plan.spider_plan()}
         ids = None if not plan.unreached else sorted(plan.tasks)
         if ctx.app.settings.crawl.redis_url:
             # Distributed mode: enqueue tonight's accounts and wait for the workers.
             from monitor.distributed import distributed_crawl
 
-            extra.pop("MONITOR_ORDER")  # the shared queue carries the order instead
             counts = distributed_crawl(ctx, scrapy_settings=extra, account_ids=ids, order=plan.order)
             counts.update(self._plan_counts(ctx, plan, crawled))
             return counts
@@ -85,6 +82,9 @@ class CrawlStage(Stage):
             record_not_planned(ctx.app, ctx.at, plan, crawled, ctx.run_id)
             raise RuntimeError(f"the night's budget fits no account ({plan.budget.per_host} requests per host)")
         limit, window = crawl_time_limit(ctx.app, ctx.at)
+        # Accounts start in the plan's order (distributed: the shared queue's order), so a night
+        # that runs short (a slow site, estimates off) loses the least urgent, not pending vetoes.
+        extra["MONITOR_ORDER"] = plan.order
         result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id, account_ids=ids, extra=extra,
                            timeout=limit, on_tick=self._watcher(ctx, platforms))
         plan_counts = self._plan_counts(ctx, plan, crawled)
