@@ -68,12 +68,13 @@ def _children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def bench_crawl(n: int, workdir: Path, nights: int = 2, writer: str = "process") -> dict:
+def bench_crawl(n: int, workdir: Path, nights: int = 2, writer: str = "process", processes: int = 1) -> dict:
     """Crawl n scale accounts for `nights` nights; requests/account, accounts/s and the crawl
-    child's CPU seconds. ``writer`` is where WARC records and rows are written
+    children's CPU seconds. ``writer`` is where WARC records and rows are written
     (spiders/writer.py): "process" (a writer process beside the crawl), "thread", "inline" (on
-    the event loop). The CPU seconds include the writer process's: the crawl child waits for
-    it at close, so RUSAGE_CHILDREN here counts it with the child."""
+    the event loop); ``processes`` is [crawl] processes (1: both spiders in one child, 2: one
+    child each). The CPU seconds include the writer processes': a crawl child waits for its
+    writer at close, so RUSAGE_CHILDREN here counts it with the child."""
     from monitor.crawl import run_crawl
 
     scenario = ScaleScenario(n, T, seed=11)
@@ -83,8 +84,8 @@ def bench_crawl(n: int, workdir: Path, nights: int = 2, writer: str = "process")
         # Throughput measures our own overhead: lift the sandbox's Weibo 418 rate limit
         # (politeness is measured separately, as requests per account).
         world.state["weibo"].rate_limit = 10**9
-        db = workdir / f"crawl{n}-{writer}.db"
-        app = App(_settings(workdir, f"sqlite:///{db}", srv.url))
+        db = workdir / f"crawl{n}-{writer}-{processes}.db"
+        app = App(_settings(workdir, f"sqlite:///{db}", srv.url, processes=processes))
         app.init_db()
         _import_registry(app, write_scale_registry(workdir / f"scale{n}.csv", scenario, srv.url))
         for night_index, night in enumerate([T - timedelta(days=d) for d in range(nights - 1, -1, -1)]):
@@ -118,7 +119,11 @@ def bench_crawl(n: int, workdir: Path, nights: int = 2, writer: str = "process")
         # payloads as the crawl (not cheap 432s).
         world.state["weibo"].issued["bench"] = 0
         world.set_clock(T - timedelta(days=nights - 1))
-        out["raw"] = asyncio.run(_raw_fetch(out["first"]["urls"], concurrency=32))
+        # The better of two passes: the raw client's rate swings with the machine's load, and
+        # the ratio is the crawl's against the best the plain client did.
+        passes = [asyncio.run(_raw_fetch(out["first"]["urls"], concurrency=32)) for _ in range(2)]
+        out["raw"] = max(passes, key=lambda p: p["rps"])
+        out["raw"]["passes_rps"] = [round(p["rps"], 1) for p in passes]
     return out
 
 
@@ -282,9 +287,14 @@ def main() -> int:
             for n in sizes:
                 # Side by side: rows and WARC records written on the event loop (inline), on a
                 # writer thread (the default), in a writer process; each against the raw client.
-                runs = {"inline_writes": bench_crawl(n, work, nights=1, writer="inline"),
-                        "writer_thread": bench_crawl(n, work, nights=1, writer="thread")}
-                r = runs["writer_process"] = bench_crawl(n, work, writer="process")
+                # Then both spiders split over two crawl children ([crawl] processes = 2), the
+                # default on two cores.
+                runs = {"writer_thread": bench_crawl(n, work, nights=1, writer="thread"),
+                        "writer_process": bench_crawl(n, work, nights=1, writer="process"),
+                        "two_children_writer_process": bench_crawl(n, work, nights=1, writer="process", processes=2)}
+                if n <= 1000:
+                    runs["inline_writes"] = bench_crawl(n, work, nights=1, writer="inline")
+                r = runs["two_children_writer_thread"] = bench_crawl(n, work, writer="thread", processes=2)
                 for label, run in runs.items():
                     first = run["first"]
                     rps = first["requests"] / first["seconds"]
@@ -292,7 +302,7 @@ def main() -> int:
                     steady = c["requests"] / c["seconds"] if c["seconds"] else 0.0
                     emit(f"crawl_cpu_per_1000_requests_{label}_{n}", round(first["cpu_seconds"] * 1000 / first["requests"], 2),
                          "CPU s / 1000 req", requests=first["requests"], seconds=round(first["seconds"], 1),
-                         rps=round(rps, 1), raw_rps=round(run["raw"]["rps"], 1),
+                         rps=round(rps, 1), raw_rps=round(run["raw"]["rps"], 1), raw_passes=run["raw"]["passes_rps"],
                          ratio=round(rps / run["raw"]["rps"], 2),
                          # the same without the night's fixed start (child, Chromium's visitor cookies)
                          startup_s=round(c["startup_seconds"], 1), rps_crawling=round(steady, 1),

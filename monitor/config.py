@@ -160,6 +160,9 @@ class Crawl(_Section):
     # child, a writer process beside it (another core; measured no faster on a loaded 2-core
     # machine, README "Benchmarks"), or inline on the event loop.
     writer: Literal["thread", "process", "inline"] = "thread"
+    # Crawl children side by side, the spiders split over them (one reactor is one core);
+    # 0: one per core, at most 4.
+    processes: int = Field(default=0, ge=0)
     redis_url: str = ""
     # Distributed mode (only used when redis_url is set): see README "Scale-out".
     redis_prefix: str = "monitor"         # all Redis keys start with it (one per deployment)

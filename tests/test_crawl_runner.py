@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from monitor.crawl import run_crawl
+from monitor.crawl.runner import spider_groups
 from tests.fixtures.core import T, make_app
 
 
@@ -45,3 +46,10 @@ def test_a_crawl_of_an_empty_registry_succeeds_within_limits(sqlite_url, tmp_pat
     assert result.ok, log[-3000:]
     assert 0 < result.peak_rss_mb < 2048
     assert_crawl_log_is_ours(log)
+
+
+def test_spiders_are_split_over_the_crawl_children_heaviest_first():
+    weights = {"weibo": 6000, "wechat": 3500, "apps": 300, "douyin": 100, "toutiao": 100, "kuaishou": 50}
+    assert spider_groups(sorted(weights), 2, weights) == [["weibo"], ["apps", "douyin", "kuaishou", "toutiao", "wechat"]]
+    assert spider_groups(["weibo", "wechat"], 4) == [["wechat"], ["weibo"]]  # never more children than spiders
+    assert spider_groups(["weibo", "wechat", "apps"], 1) == [["apps", "wechat", "weibo"]]

@@ -1,5 +1,6 @@
 """Where the crawl's writes run (``MONITOR_WRITER``: a writer process, a thread, inline on the
-loop) changes nothing an operator or a recipient of evidence sees: the same rows, each citing
+loop), and over how many crawl children the spiders are split ([crawl] processes), changes
+nothing an operator or a recipient of evidence sees: the same rows, each citing
 a WARC record of the very answer it was decided on. A writer process that dies fails the
 crawl loudly and never leaves an account judged without its observation; no writer process
 outlives the crawl."""
@@ -84,6 +85,24 @@ def test_rows_and_records_are_the_same_whichever_way_the_writes_run(sandbox, dem
     assert not bad, bad
     assert nights["process"] == nights["thread"] == nights["inline"]
     assert not _writer_processes()
+
+
+def test_a_night_split_over_crawl_children_stores_what_one_child_stores(sandbox, demo_registry, tmp_path):
+    sandbox.world.state["weibo"].rate_limit = 10**9
+    nights, warcs = {}, {}
+    for processes in (1, 2):
+        home = tmp_path / f"p{processes}"
+        app = make_app(f"sqlite:///{home}.db", home, **sandbox.config_overrides(),
+                       crawl={"delay": 0, "processes": processes})
+        app.init_db()
+        _import(app, demo_registry)
+        result = run_crawl(app, T, ["weibo", "wechat"])
+        assert result.ok, result.log_path.read_text()[-3000:]
+        nights[processes] = _night(app)
+        warcs[processes] = {f.name.split("-")[0]: f.name.split("-")[1] for f in Path(app.settings.warc_dir).rglob("*.warc.gz")}
+    assert nights[2]["observations"] and nights[2] == nights[1]
+    # One process for both spiders, or one each (each WARC file is named for its writer's crawl child).
+    assert warcs[1]["weibo"] == warcs[1]["wechat"] and warcs[2]["weibo"] != warcs[2]["wechat"], warcs
 
 
 def test_a_writer_process_killed_mid_night_fails_the_crawl_and_its_accounts_are_unverifiable(

@@ -76,11 +76,35 @@ def _writer_children(pid: int) -> list[int]:
     return out
 
 
+def spider_groups(spiders: list[str], processes: int, weights: dict[str, float] | None = None) -> list[list[str]]:
+    """The spiders split over at most ``processes`` crawl children, the heaviest first onto
+    the least loaded child (``weights``: expected work per spider, default 1 each)."""
+    weights = weights or {}
+    n = max(1, min(processes, len(spiders)))
+    groups: list[list[str]] = [[] for _ in range(n)]
+    load = [0.0] * n
+    for name in sorted(spiders, key=lambda s: (-weights.get(s, 1.0), s)):
+        i = min(range(n), key=lambda k: (load[k], k))
+        groups[i].append(name)
+        load[i] += weights.get(name, 1.0)
+    return [sorted(g) for g in groups if g]
+
+
+def crawl_processes(app: App) -> int:
+    """[crawl] processes; 0 is one per core, at most 4 (each is a Python process and a writer)."""
+    return app.settings.crawl.processes or min(os.cpu_count() or 1, 4)
+
+
 def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = None,
               account_ids: list[int] | None = None, timeout: float | None = None,
               log_path: Path | None = None, extra: dict | None = None,
-              on_tick: Callable[[], None] | None = None) -> CrawlResult:
-    """``on_tick`` is called about once a second while the child runs (progress display)."""
+              on_tick: Callable[[], None] | None = None,
+              weights: dict[str, float] | None = None) -> CrawlResult:
+    """Crawl with ``spiders`` split over up to [crawl] processes children running side by side
+    (one Twisted reactor is one core: the spiders of a night are independent, each with its own
+    hosts, accounts and WARC file). The children share the log, the time limit and the memory
+    limit (their RSS summed); when one is killed for time or memory, all are.
+    ``on_tick`` is called about once a second while they run (progress display)."""
     values = scrapy_settings(app.settings, at, run_id, account_ids)
     values.update(extra or {})
     timeout = timeout or app.settings.crawl.child_timeout
@@ -92,48 +116,78 @@ def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = N
     limit_mb = app.settings.crawl.child_memory_mb
     timed_out = over_memory = False
     peak = 0.0
-    read_end, write_end = os.pipe()
+    procs: list[subprocess.Popen] = []
     try:
         with log_path.open("ab") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "monitor.crawl.child", f"fd:{read_end}", *spiders],
-                                    stdout=log, stderr=subprocess.STDOUT, env=env, cwd=os.getcwd(),
-                                    start_new_session=True, pass_fds=(read_end,))
+            for group in spider_groups(spiders, crawl_processes(app), weights):
+                procs.append(_start_child(group, payload, log, env))
     except BaseException:
-        os.close(write_end)
+        _stop_all(procs)
         raise
-    finally:
-        os.close(read_end)
     try:
-        _send(write_end, payload)
         deadline = time.monotonic() + timeout
         last_tick = 0.0
         # Watch from outside: a hung browser or a leaking crawl is killed with its whole
         # process group (Chromium included) and the daemon lives on.
         while True:
-            try:
-                rc = proc.wait(timeout=WATCH_INTERVAL)
+            running = [p for p in procs if p.poll() is None]
+            if not running:
                 break
+            try:
+                running[0].wait(timeout=WATCH_INTERVAL)
+                continue
             except subprocess.TimeoutExpired:
                 pass
-            peak = max(peak, crawl_rss_mb(proc.pid))
+            peak = max(peak, sum(crawl_rss_mb(p.pid) for p in running))
             if on_tick is not None and time.monotonic() - last_tick >= 1.0:
                 last_tick = time.monotonic()
                 on_tick()
             timed_out = time.monotonic() > deadline
             over_memory = bool(limit_mb) and peak > limit_mb
             if timed_out or over_memory:
-                os.killpg(proc.pid, signal.SIGKILL)
-                rc = proc.wait()
+                for p in running:
+                    os.killpg(p.pid, signal.SIGKILL)
+                for p in running:
+                    p.wait()
                 break
     except BaseException as exc:  # Ctrl-C, SIGTERM turned into an exception, a bug here
-        how = stop_child(proc)
+        how = _stop_all(procs)
         if isinstance(exc, KeyboardInterrupt):
-            raise KeyboardInterrupt(f"crawl child {proc.pid} ({', '.join(spiders)}) {how}") from None
+            who = "crawl child" if len(procs) == 1 else "crawl children"
+            raise KeyboardInterrupt(f"{who} {', '.join(str(p.pid) for p in procs)} ({', '.join(spiders)}) {how}") from None
         raise
     if over_memory:
         with log_path.open("a", encoding="utf-8") as log:
             log.write(f"\nmonitor: crawl child killed at {peak:.0f} MB RSS (limit {limit_mb} MB)\n")
+    # The night's exit is its worst child's: a killed one (negative) before a failed one.
+    codes = [p.returncode for p in procs]
+    rc = min(codes) if min(codes) < 0 else max(codes)
     return CrawlResult(spiders, rc, timed_out, log_path, over_memory, peak)
+
+
+def _start_child(spiders: list[str], payload: bytes, log, env: dict) -> subprocess.Popen:
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "monitor.crawl.child", f"fd:{read_end}", *spiders],
+                                stdout=log, stderr=subprocess.STDOUT, env=env, cwd=os.getcwd(),
+                                start_new_session=True, pass_fds=(read_end,))
+    except BaseException:
+        os.close(write_end)
+        raise
+    finally:
+        os.close(read_end)
+    _send(write_end, payload)
+    return proc
+
+
+def _stop_all(procs: list[subprocess.Popen], grace: float = STOP_GRACE) -> str:
+    """Stop every child side by side within one grace period; what was done, in words."""
+    if not procs:
+        return "had not started"
+    deadline = time.monotonic() + grace
+    signalled = [_terminate(p) for p in procs]
+    done = [how if how else _await_stop(p, deadline, grace) for p, how in zip(procs, signalled)]
+    return done[0] if len(set(done)) == 1 else "; ".join(f"{p.pid} {how}" for p, how in zip(procs, done))
 
 
 def _send(fd: int, payload: bytes) -> None:
@@ -157,15 +211,24 @@ def stop_child(proc: subprocess.Popen, grace: float = STOP_GRACE) -> str:
     closes its spiders, Playwright its browsers, which then clean up their temporary
     folders — a SIGTERM of their own races that), SIGKILL to whatever of the group is left
     once it has gone or after ``grace`` seconds. Returns what was done, in words."""
+    deadline = time.monotonic() + grace
+    return _terminate(proc) or _await_stop(proc, deadline, grace)
+
+
+def _terminate(proc: subprocess.Popen) -> str:
+    """SIGTERM to the child; what happened instead when it had already gone, else ""."""
     if proc.poll() is not None:
         return f"had already exited ({proc.returncode})"
-    deadline = time.monotonic() + grace
     try:
         os.kill(proc.pid, signal.SIGTERM)
     except ProcessLookupError:
         return "had already exited"
+    return ""
+
+
+def _await_stop(proc: subprocess.Popen, deadline: float, grace: float) -> str:
     try:
-        proc.wait(timeout=grace)
+        proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         how = "stopped (SIGTERM)"
         # Browsers closing after the child: a moment to finish, within the same grace.
         while _group_alive(proc.pid) and time.monotonic() < deadline:

@@ -61,7 +61,9 @@ class CrawlStage(Stage):
         from monitor.crawl.night import crawl_time_limit, plan_tonight, record_not_planned
 
         with ctx.app.session() as s:
-            platforms = set(s.scalars(select(Account.platform).where(Account.lifecycle != "注销").distinct()))
+            per_platform = dict(s.execute(select(Account.platform, func.count()).where(Account.lifecycle != "注销")
+                                          .group_by(Account.platform)).all())
+        platforms = set(per_platform)
         crawled = platforms & set(SPIDER_FOR_PLATFORM)
         # Plan the night inside its window first: verdicts for every account that fits,
         # deferred history after; the plan is kept on this Run, the left-out are 未能核验.
@@ -85,8 +87,10 @@ class CrawlStage(Stage):
         # Accounts start in the plan's order (distributed: the shared queue's order), so a night
         # that runs short (a slow site, estimates off) loses the least urgent, not pending vetoes.
         extra["MONITOR_ORDER"] = plan.order
+        # Spiders split over the crawl children by their number of accounts.
+        weights = {SPIDER_FOR_PLATFORM[p]: float(per_platform[p]) for p in crawled}
         result = run_crawl(ctx.app, ctx.at, spiders, run_id=ctx.run_id, account_ids=ids, extra=extra,
-                           timeout=limit, on_tick=self._watcher(ctx, platforms))
+                           timeout=limit, on_tick=self._watcher(ctx, platforms), weights=weights)
         plan_counts = self._plan_counts(ctx, plan, crawled)
         with ctx.app.session() as s:
             rows = s.execute(select(Observation.outcome, func.count()).where(Observation.run_id == ctx.run_id)
