@@ -2,6 +2,7 @@
 starts a crawl (see monitor/crawl/settings.py); the defaults here are the real sites."""
 BOT_NAME = "govmedia-monitor"
 SPIDER_MODULES = ["spiders.spiders"]
+SPIDER_LOADER_CLASS = "spiders.spider_loader.NamedModuleSpiderLoader"  # imports only the spiders run
 NEWSPIDER_MODULE = "spiders.spiders"
 
 # Transport politeness; overridden from [crawl] in monitor.toml.

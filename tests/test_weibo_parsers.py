@@ -126,6 +126,17 @@ def test_classify_never_turns_a_wall_into_data(status, body, kind, words):
     assert got.kind == kind and words in got.reason
 
 
+@pytest.mark.parametrize("body", [
+    b'{"ok":1,"data":{"cards":[],"note":"\xff\xfe broken bytes"}}',  # invalid UTF-8 inside a string
+    b'{"ok":1,"data":{"cards":[],"id":9007199254740993}}',  # past a double's 53 bits, exact as in the standard library
+    '{"ok":1,"data":{"cards":[]}}',  # already text
+])
+def test_answers_the_fast_decoder_refuses_decode_as_the_standard_library_does(body):
+    expected = json.loads(body.decode("utf-8", "replace") if isinstance(body, bytes) else body)
+    got = classify(200, body)
+    assert got.kind == "ok" and got.payload == expected
+
+
 def test_unknown_layout_is_an_error_with_a_reason(at):
     with pytest.raises(LayoutError, match="cards"):
         parse_timeline({"cardlistInfo": {}}, at)

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
 from typing import Optional
 
+from spiders import fastjson
 from spiders.weibo.client import BROWSER_ARGS, IPHONE_UA
 from spiders.weibo.payload import is_rate_limit_message
 
@@ -62,7 +62,7 @@ def is_rate_limited(body: bytes) -> bool:
     if b'"ok"' not in body[:200] or len(body) > 4000:
         return False
     try:
-        payload = json.loads(body)
+        payload = fastjson.loads(body)
     except ValueError:
         return False
     return isinstance(payload, dict) and payload.get("ok") != 1 and is_rate_limit_message(payload.get("msg"))
@@ -72,7 +72,7 @@ def is_login_required(body: bytes) -> bool:
     if b'"ok"' not in body[:200] or b"-100" not in body[:200]:
         return False
     try:
-        return json.loads(body).get("ok") == -100
+        return fastjson.loads(body).get("ok") == -100
     except (ValueError, AttributeError):
         return False
 

@@ -6,9 +6,10 @@ failed fetch). Each reason is ``"<code>: <detail>"`` (``monitor.reports.wording`
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any, Optional
+
+from spiders import fastjson
 
 PLACEHOLDER_MSG = "这里还没有内容"
 BLOCKING_STATUSES = {403: "http_4xx: HTTP 403 forbidden", 432: "visitor_wall: HTTP 432 visitor cookies missing or rejected"}
@@ -39,12 +40,13 @@ def classify(status: int, body: bytes | str, url: str = "", content_type: str = 
         return Classified("error", "http_4xx: HTTP 404 for an API endpoint")
     if status != 200:
         return Classified("error", f"http_error: HTTP {status} unexpected status")
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    if any(marker in url for marker in _VISITOR_MARKERS) or any(m in text[:4000] for m in _VISITOR_MARKERS[:1]):
+    head = body[:4000] if isinstance(body, str) else body[:4000].decode("utf-8", "replace")
+    if any(marker in url for marker in _VISITOR_MARKERS) or any(m in head for m in _VISITOR_MARKERS[:1]):
         return Classified("blocked", f"visitor_wall: visitor system page instead of JSON ({url})")
     try:
-        payload = json.loads(text)
+        payload = fastjson.loads(body)
     except ValueError:
+        text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
         if "html" in content_type.lower() or text.lstrip()[:1] == "<":
             if "passport" in text[:4000]:
                 return Classified("blocked", "visitor_wall: HTML page instead of JSON (login/visitor wall)")
