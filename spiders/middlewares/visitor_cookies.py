@@ -104,6 +104,7 @@ class WeiboVisitorCookies:
         self.backoff = backoff
         self.browser_timeout = browser_timeout
         self.generation = 1 if self.operator else 0
+        self._in_jar = -1  # the generation of cookies last handed to Scrapy's jar
         self.obtained_at: Optional[float] = time.monotonic() if self.operator else None
         self.last_attempt: Optional[float] = None
         self.last_error: Optional[str] = None
@@ -149,8 +150,14 @@ class WeiboVisitorCookies:
                 await self.renew(self.generation, "placeholder answer, retry with fresh cookies")
         elif request.meta.get("weibo_renew_cookies"):
             request.meta["weibo_cookie_note"] = "operator cookies (WEIBO_COOKIES) cannot be renewed: update them"
-        if self.cookies:
-            request.cookies = dict(self.cookies)
+        if self.cookies and self._in_jar != self.generation:
+            # Into Scrapy's cookie jar once per set: the jar puts them on every Weibo request
+            # after this one (re-adding them each time cost ~0.2 ms of CPU per request: parsing,
+            # a public-suffix lookup, the jar's policy checks). This request reaches the cookie
+            # middleware before any later one does: nothing between here and there awaits.
+            # Path "/": the jar would otherwise scope them to this request's folder (/api/…).
+            request.cookies = [{"name": k, "value": v, "path": "/"} for k, v in self.cookies.items()]
+            self._in_jar = self.generation
         request.meta["weibo_cookie_generation"] = self.generation
         if self.last_error and not self.cookies:
             request.meta["weibo_cookie_note"] = f"visitor cookies unavailable: {self.last_error}"

@@ -114,7 +114,9 @@ class _Run:
 class WechatSpider(AccountSpider):
     name = "wechat"
     platform = "wechat"
-    custom_settings = {"DOWNLOAD_HANDLERS": aiohttp_download.DOWNLOAD_HANDLERS}  # C-parsed HTTP (issue 24)
+    # C-parsed HTTP (issue 24); no cookie jar: public article pages, aboutbiz pages and the
+    # feed services answer without cookies, and the jar cost ~0.1 ms of CPU per request.
+    custom_settings = {"DOWNLOAD_HANDLERS": aiohttp_download.DOWNLOAD_HANDLERS, "COOKIES_ENABLED": False}
 
     # ── setup ────────────────────────────────────────────────────────────────
     @property
