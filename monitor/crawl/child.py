@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -35,6 +36,10 @@ def _read_settings(source: str) -> dict:
 
 
 def _die_with_group(*_args) -> None:
+    # The parent that would remove our temporary folder is gone: remove it first.
+    scratch = os.environ.get("MONITOR_CRAWL_SCRATCH")
+    if scratch:
+        shutil.rmtree(scratch, ignore_errors=True)
     os.killpg(os.getpgrp(), signal.SIGKILL)
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,6 +29,7 @@ from monitor.crawl.settings import scrapy_settings
 REPO_ROOT = Path(__file__).resolve().parents[2]
 WATCH_INTERVAL = 0.5  # seconds between RSS/time checks of the crawl child
 STOP_GRACE = 10.0  # seconds an interrupted child gets to stop before it is killed
+SCRATCH_ENV = "MONITOR_CRAWL_SCRATCH"  # the children's temporary folder (monitor.crawl.child)
 
 
 @dataclass
@@ -113,6 +116,19 @@ def run_crawl(app: App, at: datetime, spiders: list[str], run_id: int | None = N
     payload = json.dumps({"settings": values, "secrets": sorted(_secrets(app))}, ensure_ascii=False).encode("utf-8")
     env = dict(os.environ, SCRAPY_SETTINGS_MODULE="spiders.settings", MONITOR_CRAWL_PARENT=str(os.getpid()))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    # The children's own temporary folder, Chromium's and Playwright's files included: a
+    # browser stopped mid-launch (Ctrl-C, SIGKILL) cannot clean up after itself, so this is
+    # removed when they are done, and by a child that dies with its parent.
+    scratch = tempfile.mkdtemp(prefix="monitor-crawl-")
+    env["TMPDIR"] = env[SCRATCH_ENV] = scratch
+    try:
+        return _run_children(app, spiders, payload, env, log_path, timeout, on_tick, weights)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_children(app: App, spiders: list[str], payload: bytes, env: dict, log_path: Path, timeout: float,
+                  on_tick: Callable[[], None] | None, weights: dict[str, float] | None) -> CrawlResult:
     limit_mb = app.settings.crawl.child_memory_mb
     timed_out = over_memory = False
     peak = 0.0
