@@ -156,10 +156,9 @@ class Crawl(_Section):
     check_weeks: int = 5
     child_timeout: float = 3 * 3600.0
     child_memory_mb: int = 2048
-    # Where WARC records and rows are written (spiders/writer.py): a thread in the crawl
-    # child, a writer process beside it (another core; measured no faster on a loaded 2-core
-    # machine, README "Benchmarks"), or inline on the event loop.
-    writer: Literal["thread", "process", "inline"] = "thread"
+    # Where WARC records and rows are written (spiders/writer.py): a writer process beside
+    # each crawl child (another core), a thread in the child, or inline on the event loop.
+    writer: Literal["thread", "process", "inline"] = "process"
     # Crawl children side by side, the spiders split over them (one reactor is one core);
     # 0: one per core, at most 4.
     processes: int = Field(default=0, ge=0)

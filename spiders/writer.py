@@ -9,15 +9,16 @@ middleware handed out only a placeholder at once. Jobs that want batching regist
 
 ``MONITOR_WRITER`` (``[crawl] writer``) chooses where the writes run:
 
-- ``"thread"`` (default): one thread in the crawl process (a ``PendingRef`` placeholder).
-- ``"process"``: a writer process beside the crawl child
+- ``"process"`` (default): a writer process beside the crawl child
   (``spiders.writer_process``), so they use another core instead of sharing the crawl's
   GIL. The middleware and the pipeline hand it plain picklable captures and items; the
   placeholder is a ``WarcToken`` that becomes the reference string when the writer unpickles
   a row citing it (the record was written first: FIFO). Bounded: a slow disk or database
   back-pressures the crawl instead of filling memory. A writer that dies fails the crawl.
-  It takes the writes' GIL time off the crawl (8 s → 2 s of a night's ~52 s) but costs
-  ~10% more CPU; on the loaded 2-core machine it was measured no faster, so not the default.
+  With the night's spiders split over two crawl children (``[crawl] processes``) it was both
+  the fastest and the cheapest in CPU in all (10,000 accounts: 1.76 against 1.87 CPU s per
+  1,000 requests for the thread): a thread's writes contend with its loop for the GIL.
+- ``"thread"``: one thread in the crawl process (a ``PendingRef`` placeholder).
 - ``"inline"``: on the loop, what the crawl did first; also how the middleware and the
   pipeline work when built without a crawler (tests, tools).
 
@@ -200,7 +201,7 @@ def _set_ref(ref: PendingRef, job, args) -> None:
 
 
 def writer_mode(settings) -> str:
-    mode = settings.get("MONITOR_WRITER") or "thread"
+    mode = settings.get("MONITOR_WRITER") or "process"
     if mode not in MODES:
         raise ValueError(f"MONITOR_WRITER must be one of {', '.join(MODES)}, not {mode!r}")
     return mode
