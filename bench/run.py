@@ -288,13 +288,13 @@ def main() -> int:
                 # Side by side: rows and WARC records written on the event loop (inline), on a
                 # writer thread (the default), in a writer process; each against the raw client.
                 # Then both spiders split over two crawl children ([crawl] processes = 2), the
-                # default on two cores.
+                # default on two cores, with the default writer process last (two nights).
                 runs = {"writer_thread": bench_crawl(n, work, nights=1, writer="thread"),
                         "writer_process": bench_crawl(n, work, nights=1, writer="process"),
-                        "two_children_writer_process": bench_crawl(n, work, nights=1, writer="process", processes=2)}
+                        "two_children_writer_thread": bench_crawl(n, work, nights=1, writer="thread", processes=2)}
                 if n <= 1000:
                     runs["inline_writes"] = bench_crawl(n, work, nights=1, writer="inline")
-                r = runs["two_children_writer_thread"] = bench_crawl(n, work, writer="thread", processes=2)
+                r = runs["two_children_writer_process"] = bench_crawl(n, work, writer="process", processes=2)
                 for label, run in runs.items():
                     first = run["first"]
                     rps = first["requests"] / first["seconds"]
