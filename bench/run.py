@@ -285,10 +285,11 @@ def main() -> int:
         work = Path(tmp)
         if "crawl" in want:
             for n in sizes:
-                # Side by side: rows and WARC records written on the event loop (inline), on a
-                # writer thread (the default), in a writer process; each against the raw client.
-                # Then both spiders split over two crawl children ([crawl] processes = 2), the
-                # default on two cores, with the default writer process last (two nights).
+                # Side by side, each against the raw client: both spiders in one crawl child with
+                # rows and WARC records written on a writer thread, in a writer process, on the
+                # event loop (inline, 1,000 only); then split over two children ([crawl]
+                # processes = 2, the default on two cores), the default writer process last
+                # (two nights).
                 runs = {"writer_thread": bench_crawl(n, work, nights=1, writer="thread"),
                         "writer_process": bench_crawl(n, work, nights=1, writer="process"),
                         "two_children_writer_thread": bench_crawl(n, work, nights=1, writer="thread", processes=2)}

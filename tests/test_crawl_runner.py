@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import tempfile
 
 from monitor.crawl import run_crawl
 from monitor.crawl.runner import spider_groups
@@ -12,11 +13,16 @@ def _app(sqlite_url, tmp_path, **crawl):
     return make_app(sqlite_url, tmp_path, crawl={"delay": 0, **crawl})
 
 
-def test_a_child_over_its_memory_limit_is_killed_and_reported(sqlite_url, tmp_path):
+def test_a_child_over_its_memory_limit_is_killed_and_reported(sqlite_url, tmp_path, monkeypatch):
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     app = _app(sqlite_url, tmp_path, child_memory_mb=1)  # any Python process is above 1 MB
     result = run_crawl(app, T, ["weibo"])
     assert result.memory_exceeded and not result.ok
     assert "killed at" in result.log_path.read_text(encoding="utf-8")
+    # Killed with SIGKILL, the child cleaned nothing: its temporary folder went with the crawl.
+    assert list(tmp.iterdir()) == []
 
 
 def test_a_child_past_its_time_limit_is_killed(sqlite_url, tmp_path):

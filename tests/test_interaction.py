@@ -230,6 +230,8 @@ def test_weibo_spider_reads_comment_sections_within_the_per_night_bound(sandbox_
 
     srv = sandbox_factory(scenario=Scenario(SECTIONS, at=T))
     srv.world.state["weibo"].penalty_seconds = 0.4
+    # As in the 2025–26 432 waves: every path (timeline, comments) needs the visit's whole jar.
+    srv.world.state["weibo"].require_side_cookies = True
     app = make_app(sqlite_url, tmp_path, **srv.config_overrides(), crawl={"delay": 0},
                    interaction={"posts_per_night": 2, "comments_per_post": 20})
     with app.session() as s:
@@ -240,6 +242,7 @@ def test_weibo_spider_reads_comment_sections_within_the_per_night_bound(sandbox_
     # Two comment requests for the account that takes comments (posts_per_night), none for
     # the one whose every post is closed.
     assert srv.world.count(account="1000000301", path_prefix="/weibo/comments/hotflow") == 2
+    assert srv.world.count(path_prefix="/weibo-passport/visitor/genvisitor2") == 1  # no 432 made it renew
     assert srv.world.count(account="1000000302", path_prefix="/weibo/comments/hotflow") == 0
     with app.session() as s:
         obs = {o.account_id: o for o in s.scalars(select(Observation).where(Observation.kind == "timeline"))}

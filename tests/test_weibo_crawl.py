@@ -57,6 +57,9 @@ def posts_of(s, uid):
 
 def test_demo_accounts_first_night_then_steady_state(sandbox, demo_registry, db_url, tmp_path):
     app = setup(sandbox, db_url, tmp_path, registry=demo_registry)
+    # The real site's 2025–26 432 waves: pages, long texts and profiles all need the visit's
+    # whole cookie jar (SRT too), so a single browser visit below proves every path got it.
+    sandbox.world.state["weibo"].require_side_cookies = True
     crawl(app)
     scenario = sandbox.world.scenario
     assert sandbox.world.count(path_prefix="/weibo-passport/visitor/genvisitor2") == 1  # one browser visit

@@ -10,6 +10,7 @@ the child's whole group before the interrupt goes on.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -162,7 +163,8 @@ def _run_children(app: App, spiders: list[str], payload: bytes, env: dict, log_p
             over_memory = bool(limit_mb) and peak > limit_mb
             if timed_out or over_memory:
                 for p in running:
-                    os.killpg(p.pid, signal.SIGKILL)
+                    with contextlib.suppress(ProcessLookupError):  # it may have ended meanwhile
+                        os.killpg(p.pid, signal.SIGKILL)
                 for p in running:
                     p.wait()
                 break
@@ -197,7 +199,11 @@ def _start_child(spiders: list[str], payload: bytes, log, env: dict) -> subproce
 
 
 def _stop_all(procs: list[subprocess.Popen], grace: float = STOP_GRACE) -> str:
-    """Stop every child side by side within one grace period; what was done, in words."""
+    """Stop every child side by side within one grace period, then its whole process group:
+    SIGTERM to each child alone (Scrapy closes its spiders, Playwright its browsers, which then
+    clean up their temporary folders — a SIGTERM of their own races that), SIGKILL to whatever
+    of a group is left once its child has gone or after ``grace`` seconds. Returns what was
+    done, in words."""
     if not procs:
         return "had not started"
     deadline = time.monotonic() + grace
@@ -220,15 +226,6 @@ def _secrets(app: App) -> set[str]:
     from monitor.secrets import known_secrets
 
     return known_secrets(app.settings)
-
-
-def stop_child(proc: subprocess.Popen, grace: float = STOP_GRACE) -> str:
-    """Stop the child, then its whole process group: SIGTERM to the child alone (Scrapy
-    closes its spiders, Playwright its browsers, which then clean up their temporary
-    folders — a SIGTERM of their own races that), SIGKILL to whatever of the group is left
-    once it has gone or after ``grace`` seconds. Returns what was done, in words."""
-    deadline = time.monotonic() + grace
-    return _terminate(proc) or _await_stop(proc, deadline, grace)
 
 
 def _terminate(proc: subprocess.Popen) -> str:

@@ -36,7 +36,8 @@
   刚刚/N小时前/昨天/MM-DD), ``comments_closed`` (also per post: ``enable_comment_guide`` false).
 - Tests may tune ``world.state["weibo"]`` (a ``WeiboState``): ``rate_limit``,
   ``penalty_seconds``, ``cookie_ttl_requests`` (visitor cookies stop working after that many
-  API requests, to exercise renewal), ``refuse_webdriver``.
+  API requests, to exercise renewal), ``refuse_webdriver``, ``require_side_cookies`` (every
+  API path answers 432 unless the visit's side cookie ``SRT`` comes with ``SUB``/``SUBP``).
 """
 from __future__ import annotations
 
@@ -73,6 +74,11 @@ class WeiboState:
     long_posts: dict[str, tuple[str, str]] = field(default_factory=dict)  # post id → (uid, post id)
     served_posts: dict[str, str] = field(default_factory=dict)  # post id → uid (for /comments/hotflow)
     refuse_webdriver: bool = True
+    # The 432 waves of 2025–26: visitor cookies work only with the side cookies the same visit
+    # set (SRT), so a client keeping SUB/SUBP alone, or sending them to some paths only, gets
+    # 432 (platforms_2026.md: "keep all cookies the visitor flow sets").
+    require_side_cookies: bool = False
+    side_cookies: dict[str, str] = field(default_factory=dict)  # SUB value → the SRT set with it
     # Which long-text paths answer (the real site moved to /statuses/extend in 2024).
     extend_paths: tuple[str, ...] = ("/statuses/extend", "/api/statuses/extend")
     api_headers: dict[str, dict[str, str]] = field(default_factory=dict)  # uid → what the client last sent
@@ -82,6 +88,8 @@ class WeiboState:
     def cookies_valid(self, request: web.Request, use: bool = False) -> bool:
         sub, subp = request.cookies.get("SUB"), request.cookies.get("SUBP")
         if not sub or not subp or sub not in self.issued:
+            return False
+        if self.require_side_cookies and sub in self.side_cookies and request.cookies.get("SRT") != self.side_cookies[sub]:
             return False
         if self.cookie_ttl_requests is not None and self.issued[sub] >= self.cookie_ttl_requests:
             return False
@@ -186,7 +194,8 @@ def register(app: web.Application, world: World) -> None:
         resp.set_cookie("SUB", sub, path="/", httponly=True)
         resp.set_cookie("SUBP", subp, path="/")
         # The real flow sets more than SUB/SUBP; clients that keep only those two met 432s.
-        resp.set_cookie("SRT", secrets.token_hex(8), path="/")
+        state.side_cookies[sub] = secrets.token_hex(8)
+        resp.set_cookie("SRT", state.side_cookies[sub], path="/")
         resp.set_cookie("SRF", str(int(time.time())), path="/")
         return resp
 
