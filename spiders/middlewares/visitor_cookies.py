@@ -5,6 +5,8 @@ the way RSSHub does (research §1.3): a real browser (Debian Chromium through Pl
 loads the site's home page, goes through the visitor system's JavaScript, and we read the
 cookies it was given. They are put on every Weibo request (Scrapy's cookie jar keeps them).
 
+- The browser starts when the first Weibo request is scheduled, so it runs while the
+  night's first requests queue up; no Weibo request, no browser.
 - Renewal on 432 or ``ok:-100``: one retry per request with renewed cookies. Concurrent
   failures share one renewal (a generation counter), and a browser is launched at most
   once per ``WEIBO_COOKIE_COOLDOWN`` seconds, so a wall of 432s never becomes a storm of
@@ -119,11 +121,34 @@ class WeiboVisitorCookies:
 
     @classmethod
     def from_crawler(cls, crawler):
+        from scrapy import signals
+
         s = crawler.settings
-        return cls(s.get("WEIBO_BASE_URL", "https://m.weibo.cn"), s.get("WEIBO_COOKIES", "") or "",
-                   s.getfloat("WEIBO_COOKIE_COOLDOWN", 300.0), s.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-                   s.get("WEIBO_USER_AGENT") or IPHONE_UA, s.getfloat("WEIBO_418_BACKOFF", 2.5),
-                   s.getfloat("DOWNLOAD_TIMEOUT", 30.0))
+        mw = cls(s.get("WEIBO_BASE_URL", "https://m.weibo.cn"), s.get("WEIBO_COOKIES", "") or "",
+                 s.getfloat("WEIBO_COOKIE_COOLDOWN", 300.0), s.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+                 s.get("WEIBO_USER_AGENT") or IPHONE_UA, s.getfloat("WEIBO_418_BACKOFF", 2.5),
+                 s.getfloat("DOWNLOAD_TIMEOUT", 30.0))
+        if not mw.operator:
+            mw._signals = crawler.signals
+            crawler.signals.connect(mw._warm_up, signal=signals.request_scheduled)
+        return mw
+
+    # ── warm-up ─────────────────────────────────────────────────────────────
+    _signals = None
+    _warming: Optional[asyncio.Task] = None
+
+    def _warm_up(self, request, spider=None) -> None:
+        """The first Weibo request entering the scheduler starts the browser: it then runs
+        while that request and its followers wait their turn in the queues (≈1 s of a
+        night's start, issue 24), not after the first one reaches this middleware. Only
+        once: the handler disconnects itself, so later requests pay nothing for it."""
+        if not request.meta.get("weibo"):
+            return
+        from scrapy import signals
+
+        self._signals.disconnect(self._warm_up, signal=signals.request_scheduled)
+        if not self.cookies and self.generation == 0:
+            self._warming = asyncio.get_event_loop().create_task(self.renew(0, "first Weibo request"))
 
     # ── requests ────────────────────────────────────────────────────────────
     async def process_request(self, request, spider=None):
