@@ -3,14 +3,14 @@
 The listing spiders (Weibo, WeChat) record why an account could not be read; the code is
 worded for inspectors by ``monitor.reports.wording`` and the detail (Twisted's message,
 the URL the outbound policy refused …) stays for operators. The transport codes are the app
-checks' own (``spiders.appcheck.transport.classify_error``), so a timeout reads the same
+checks' own (``spiders.transport_errors.classify_error``), so a timeout reads the same
 whichever platform met it.
 """
 from __future__ import annotations
 
 from twisted.python.failure import Failure
 
-from spiders.appcheck.transport import classify_error
+from spiders.transport_errors import classify_error
 
 
 def staged(reason: str, stage: str) -> str:

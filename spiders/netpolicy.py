@@ -162,6 +162,11 @@ def resolve(host: str) -> list[str]:
 
 async def aresolve(host: str) -> list[str]:
     try:
+        # An address is its own answer: no round trip through the executor's lookup threads.
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
         infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
         return []

@@ -9,7 +9,6 @@ made (timeout, DNS, refused connection): that is outcome ``unknown``, never a fa
 from __future__ import annotations
 
 import asyncio
-import errno
 import time
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol
@@ -18,18 +17,10 @@ from urllib.parse import urlsplit
 import httpx
 
 from spiders.netpolicy import NetPolicy, OutboundRefused, guard_httpx
+from spiders.transport_errors import TransportError, classify_error  # noqa: F401 (re-exported)
 
 ANDROID_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
               "Chrome/126.0 Mobile Safari/537.36")
-
-
-class TransportError(Exception):
-    """The request could not be made; ``kind`` is timeout, dns, connection_refused, network
-    or refused_by_policy (the outbound policy refused the URL or a redirect hop)."""
-
-    def __init__(self, kind: str, detail: str):
-        super().__init__(f"{kind}: {detail}")
-        self.kind, self.detail = kind, detail
 
 
 @dataclass
@@ -72,32 +63,6 @@ class HostPacer:
             if gap > 0:
                 await asyncio.sleep(gap)
             self._last[host] = time.monotonic()
-
-
-def _chain(exc: BaseException):
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        yield exc
-        exc = exc.__cause__ or exc.__context__
-
-
-def classify_error(exc: BaseException) -> TransportError:
-    text = str(exc) or type(exc).__name__
-    refused = next((e for e in _chain(exc) if isinstance(e, OutboundRefused)), None)
-    if refused is not None:
-        return TransportError("refused_by_policy", str(refused))
-    if any(isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED for e in _chain(exc)):
-        return TransportError("connection_refused", text)
-    lowered = " ".join(str(e) for e in _chain(exc)).lower()
-    if isinstance(exc, (httpx.TimeoutException, asyncio.TimeoutError, TimeoutError)) or "timed out" in lowered or "timeout" in type(exc).__name__.lower():
-        return TransportError("timeout", text)
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or "dns" in lowered \
-            or "temporary failure in name resolution" in lowered or "no address associated" in lowered:
-        return TransportError("dns", text)
-    if "refused" in lowered:
-        return TransportError("connection_refused", text)
-    return TransportError("network", text)
 
 
 class HttpxTransport:
