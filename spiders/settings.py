@@ -34,14 +34,22 @@ TELNETCONSOLE_ENABLED = False
 # Scrapy's stats are never read by the product and its log only narrates them below WARNING
 # (monitor/crawl/logs.py); its generator-return check re-parses the callback's source for
 # every response (the cache is keyed by the request's own bound method); the depth counter
-# only feeds stats (no DEPTH_LIMIT). The Referer middleware stays: the redirect middlewares
-# rely on it to re-set the Referer on every hop.
+# only feeds stats (no DEPTH_LIMIT). Each spider middleware that passes a callback's output
+# through wraps it in one more async generator for every response: the meta-copy detector
+# (a development aid that warns once) and the URL-length filter (it would silently drop an
+# article whose link is long: better fetched than a blind spot) go too. The Referer
+# middleware stays, as a subclass that skips its policy for requests that name their own
+# Referer: the redirect middlewares rely on it to re-set the Referer on every hop.
 STATS_CLASS = "spiders.nostats.NoStats"
 DOWNLOADER_STATS = False
 LOGSTATS_INTERVAL = 0
 MEMUSAGE_ENABLED = False  # the parent watches the child's RSS (monitor/crawl/runner.py)
 WARN_ON_GENERATOR_RETURN_VALUE = False
-SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None}
+SPIDER_MIDDLEWARES = {"scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+                      "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
+                      "scrapy.spidermiddlewares.urllength.UrlLengthMiddleware": None,
+                      "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+                      "spiders.middlewares.referer.ExplicitRefererMiddleware": 700}
 EXTENSIONS = {"scrapy.extensions.corestats.CoreStats": None}
 LOG_LEVEL = "INFO"
 # Connect only to addresses the outbound policy allows (checked again at connect time).
