@@ -362,3 +362,35 @@ def test_deadlines_counted_monday_to_friday_before_are_recounted_on_the_calendar
     with app.session() as s:
         got = [t.deadline for t in s.scalars(select(InteractionTest).order_by(InteractionTest.id))]
     assert got == [date(2026, 10, 13), date(2026, 11, 23)]
+
+
+@pytest.mark.parametrize("per_host, lanes", [(2, 1), (8, 2), (32, 8)])
+def test_comment_requests_take_a_quarter_of_the_hosts_connections_and_waiting_accounts_get_their_turn(
+        per_host, lanes):
+    from scrapy.utils.test import get_crawler
+
+    from spiders.spiders.weibo import WeiboSpider, _Run, _Stored
+
+    crawler = get_crawler(WeiboSpider, {"CONCURRENT_REQUESTS_PER_DOMAIN": per_host,
+                                        "WEIBO_BASE_URL": "http://127.0.0.1:9/weibo"})
+    spider = WeiboSpider.from_crawler(crawler)
+    runs = [_Run(account_id=n, uid=str(1000 + n), stored=_Stored(), profile_due=False,
+                 comment_queue=[f"{n}01"]) for n in range(lanes + 3)]
+    sent = [r for run in runs for r in spider._next_long_or_finish(run)]
+    assert [r.meta["post_id"] for r in sent] == [f"{n}01" for n in range(lanes)]
+    assert all("/comments/hotflow" in r.url for r in sent)
+    # An answer hands its lane on: the account finishes, the next waiting one sends its request.
+    out = list(spider._comment_done(runs[0]))
+    assert [type(o).__name__ for o in out] == ["ObservationItem", "Request"]
+    assert out[1].meta["post_id"] == f"{lanes}01"
+    # Every account is answered in the end, none left waiting.
+    pending = [out[1], *sent[1:]]
+    finished = 1
+    while pending:
+        request = pending.pop(0)
+        for o in spider._comment_done(request.meta["run"]):
+            if type(o).__name__ == "Request":
+                pending.append(o)
+            else:
+                finished += 1
+    assert finished == len(runs)
