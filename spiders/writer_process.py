@@ -315,6 +315,9 @@ def main(argv: list[str]) -> int:
     logging.basicConfig(level=level, stream=sys.stderr,
                         format="%(asctime)s [%(name)s] %(levelname)s: %(message)s (writer process)")
     install_log_filter(Scrubber(secrets))
+    from spiders.gc_tuning import tune_gc
+
+    tune_gc()
     W.written_refs = refs = {}
     local = _Local()
     sinks: dict[int, Any] = {}

@@ -14,7 +14,6 @@ browsers it started included — so no crawl runs on beside the next cycle.
 from __future__ import annotations
 
 import ctypes
-import gc
 import json
 import os
 import shutil
@@ -24,14 +23,6 @@ import threading
 
 PR_SET_PDEATHSIG = 1
 WATCHDOG_INTERVAL = 1.0
-# Python's cyclic collector runs a young collection every 700 container objects allocated
-# and not freed. A crawl holds thousands of requests, responses and account states for
-# milliseconds to seconds: at 700 they outlived young collections, were promoted, and every
-# few promotions paid for a full collection of a ~300 MB heap — 15–19 % of each crawl
-# child's CPU at 10,000 accounts (issue 24). At 20,000 almost everything is freed by its
-# reference count before a collection comes; what forms cycles still adds up to the
-# threshold and is collected (a handful of collections a night, ~1 s in all).
-GC_THRESHOLDS = (20_000, 10, 10)
 
 
 def _read_settings(source: str) -> dict:
@@ -86,6 +77,7 @@ def main(argv: list[str]) -> int:
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.project import get_project_settings
 
+    from spiders.gc_tuning import tune_gc
     from spiders.redact import Scrubber, install_log_filter
 
     os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "spiders.settings")
@@ -100,7 +92,7 @@ def main(argv: list[str]) -> int:
     install_log_filter(Scrubber(data.get("secrets") or []))
     for name in spider_names:
         process.crawl(name)
-    gc.set_threshold(*GC_THRESHOLDS)
+    tune_gc()  # spiders/gc_tuning.py: full collections of a big heap cost 15–19 % of the CPU
     process.start()
     failed = any(getattr(c.spider, "fatal_error", None) for c in process.crawlers if c.spider)
     from spiders.writer_process import failure
