@@ -420,3 +420,57 @@ def test_real_spiders_on_three_workers_match_a_single_process_crawl(
     assert result.ok, result.log_path.read_text()[-3000:]
     assert _post_set(app) == _post_set(single)
     assert len(_post_set(app)) > 10 * total
+
+
+def test_a_drained_run_waits_for_live_crawls_before_it_calls_an_account_missing(pg_url, tmp_path, redis_prefix):
+    """An account leaves the worker's processing list when its observation is handed to the
+    writer, which commits in batches: while that crawl still heartbeats, the account is not
+    missing yet (re-queuing it then crawled it twice). Once no crawl of the run is alive, an
+    account still without an observation is re-queued."""
+    from monitor.distributed.coordinator import Coordinator, _wait
+
+    app = _settings(pg_url, tmp_path, redis_prefix)
+    with app.session() as s:
+        accounts = [Account(name=f"政务号{n}", platform="weibo", host_unit="测试单位", platform_id=str(100 + n))
+                    for n in range(2)]
+        s.add_all(accounts)
+        s.flush()
+        ids = [a.id for a in accounts]
+    ctx = _crawl_ctx(app)
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    keys = RunKeys(f"{redis_prefix}:run:{ctx.run_id}-t")
+    coord = Coordinator(client, keys, redis_prefix, ctx.run_id, T, {"dist_weibo": ids}, 60, 3)
+    coord.publish()
+    queue = AccountQueue(client, keys, "dist_weibo", "w1/child", 60)
+    for _ in ids:  # taken and acknowledged: handed to a writer that has not committed yet
+        queue.ack(queue.take())
+    client.set(keys.heartbeat("w1/child"), "{}", ex=600)
+    polls: list[int] = []
+    backlog = coord.backlog
+    coord.backlog = lambda: (polls.append(1), backlog())[1]
+    result: dict = {}
+    waiter = threading.Thread(target=lambda: result.update(left=_wait(app, ctx, coord, 120, 0.05, REDIS_URL)))
+    waiter.start()
+    try:
+        deadline = time.monotonic() + 60
+        while len(polls) < 5 and time.monotonic() < deadline:  # the coordinator looked, more than once
+            time.sleep(0.05)
+        assert len(polls) >= 5
+        assert client.llen(keys.queue("dist_weibo")) == 0 and coord.requeued == 0
+        with app.session() as s:  # the writer commits the first account
+            s.add(Observation(account_id=ids[0], run_id=ctx.run_id, platform="weibo", kind="timeline",
+                              outcome="ok", observed_at=T))
+        client.delete(keys.heartbeat("w1/child"))  # the crawl closes: the second one is missing for real
+        deadline = time.monotonic() + 60
+        while coord.requeued == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert coord.requeued == 1
+        assert [int(v) for v in client.lrange(keys.queue("dist_weibo"), 0, -1)] == [ids[1]]
+    finally:
+        with app.session() as s:
+            s.add(Observation(account_id=ids[1], run_id=ctx.run_id, platform="weibo", kind="timeline",
+                              outcome="ok", observed_at=T))
+        client.delete(keys.queue("dist_weibo"))
+        waiter.join(30)
+    assert result["left"] == set()
+    assert _observations_per_account(app, ctx.run_id) == {ids[0]: 1, ids[1]: 1}

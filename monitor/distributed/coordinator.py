@@ -254,11 +254,16 @@ def _wait(app, ctx, coord: Coordinator, timeout: float, poll: float, url: str) -
             missing = _missing(coord.expected, observed, given_up)
             if not missing:
                 return set().union(*given_up.values()) - observed
-            n, dropped = coord.requeue_unobserved(missing)
-            coord.requeued += n
-            log.warning("queue drained but %d account(s) have no observation: %d re-queued, %d given up",
-                        n + dropped, n, dropped)
-            continue
+            if not live:
+                n, dropped = coord.requeue_unobserved(missing)
+                coord.requeued += n
+                log.warning("queue drained but %d account(s) have no observation: %d re-queued, %d given up",
+                            n + dropped, n, dropped)
+                continue
+            # A crawl still heartbeating may not have committed what it acknowledged: its
+            # writer stores accounts in batches after they leave the processing list. Those
+            # are missing only once it has closed (its writer flushes) or died, else they
+            # would be crawled twice.
         now = time.monotonic()
         if now - last_report > 30:
             log.info("run %s: %d queued, %d in flight, %d live worker(s)", coord.keys.run_key, queued, in_flight, len(live))
