@@ -76,8 +76,11 @@ class DistributedWorkerExtension:
             log.warning("heartbeat to Redis failed: %s", exc)
 
     def item_scraped(self, item, response, spider):
-        # item_scraped fires only after every pipeline (the storage one included) accepted
-        # the item: the account is safely in the database.
+        # item_scraped fires once every pipeline accepted the item. The storage pipeline has
+        # handed it to the crawl's writer then, which commits in batches a moment later: the
+        # coordinator therefore calls an acknowledged account missing only once no crawl of
+        # the run heartbeats (monitor/distributed/coordinator.py), and a writer that died
+        # with its batch leaves accounts that its database check queues again.
         if isinstance(item, ObservationItem) and self.queue is not None:
             try:
                 self.queue.ack(item.account_id)

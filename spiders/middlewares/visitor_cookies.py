@@ -147,8 +147,9 @@ class WeiboVisitorCookies:
         from scrapy import signals
 
         self._signals.disconnect(self._warm_up, signal=signals.request_scheduled)
-        if not self.cookies and self.generation == 0:
-            self._warming = asyncio.get_event_loop().create_task(self.renew(0, "first Weibo request"))
+        if self.generation == 0:
+            # Kept: the event loop holds only a weak reference to a task.
+            self._warming = asyncio.ensure_future(self.renew(0, "first Weibo request"))
 
     # ── requests ────────────────────────────────────────────────────────────
     async def process_request(self, request, spider=None):

@@ -539,24 +539,28 @@ class WeiboSpider(AccountSpider):
     # pace, 2 connections per host, gets) left the others idle at delay 0: 10,000 accounts'
     # 20,000 comment requests went one by one, the Weibo child ran on alone for the last
     # 15–18 % of the night, and the waiting accounts' posts were held in memory (issue 24).
+    _comments_in_flight = 0
+
     @cached_property
     def comment_lanes(self) -> int:
         return max(1, self.settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 2) // 4)
 
+    @cached_property
+    def _comment_waiting(self) -> deque[_Run]:
+        return deque()
+
     def _comment_or_wait(self, run: _Run) -> Iterator[Any]:
-        waiting = self.__dict__.setdefault("_comment_waiting", deque())
-        if self.__dict__.get("_comments_in_flight", 0) >= self.comment_lanes:
-            waiting.append(run)
+        if self._comments_in_flight >= self.comment_lanes:
+            self._comment_waiting.append(run)
             return
-        self._comments_in_flight = self.__dict__.get("_comments_in_flight", 0) + 1
+        self._comments_in_flight += 1
         yield self._comment_request(run, run.comment_queue.pop(0))
 
     def _comment_done(self, run: _Run) -> Iterator[Any]:
         self._comments_in_flight -= 1
         yield from self._next_long_or_finish(run)
-        waiting = self.__dict__.setdefault("_comment_waiting", deque())
-        while waiting and self._comments_in_flight < self.comment_lanes:
-            yield from self._next_long_or_finish(waiting.popleft())
+        while self._comment_waiting and self._comments_in_flight < self.comment_lanes:
+            yield from self._next_long_or_finish(self._comment_waiting.popleft())
 
     def on_long_text(self, response):
         run: _Run = response.meta["run"]
